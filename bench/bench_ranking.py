@@ -1,0 +1,81 @@
+"""Issue 3's acceptance benchmark: the default model against the oracle and LightGBM, in one run.
+
+    .venv/bin/python bench/bench_ranking.py [--quick] [--seed 0]
+
+Three settings, each trained with the package defaults (no tuning per setting):
+  1. 2,000 generated patients (10 donors each), scored on 2,000 held-out ones;
+  2. the earlier project's regime: 100 patients, 40 for validation, batch 25, 50 epochs;
+  3. a foreign schema-v1 world (cord-blood units, other feature names, lists of 6..14).
+LightGBM's lambdarank is trained on the same training rows in the same run. Results go to
+bench/out/ranking.json and are printed as a table.
+"""
+from __future__ import annotations
+import argparse, json, sys, tempfile, time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import lightgbm_scores, metrics_for  # noqa: E402
+from foreign_world import generate_cord  # noqa: E402
+
+from donor_rank.schema import write_dataset
+from donor_rank.synth import generate
+from donor_rank.train import TrainConfig, train
+from donor_rank.inference import Ranker
+
+
+def run(name, tr, va, te, tmp: Path, seed: int, lgbm: bool = True, **cfg):
+    "Train the default model (and LightGBM) on `tr`, report metrics on `te`."
+    d = tmp / name; d.mkdir()
+    for split, ds in (('train', tr), ('val', va)): write_dataset(ds, d / f'{split}.json')
+    t0 = time.perf_counter()
+    res = train(TrainConfig(train=str(d / 'train.json'), val=str(d / 'val.json'), out=str(d / 'run'),
+                            seed=seed, progress=False, **cfg))
+    secs = time.perf_counter() - t0
+    rk = Ranker.load(d / 'run' / 'best_model.pt')
+    m = metrics_for(te, rk.score(te))
+    row = {'setting': name, 'train_lists': len(tr), 'test_lists': len(te), 'train_seconds': round(secs, 1),
+           'epochs_run': res['epochs_run'], 'best_epoch': res['best']['epoch'],
+           'val_spread_best': round(res['best']['spread'], 3),
+           'model_top1': m['top1'], 'model_top3': m['top3'], 'model_mrr': m['mrr'],
+           'oracle_top1': m['oracle_top1'], 'ratio_to_oracle': m['top1'] / m['oracle_top1'],
+           'model_regret': m.get('regret'), 'model_spread': m['spread']}
+    if lgbm:
+        t0 = time.perf_counter()
+        ml = metrics_for(te, lightgbm_scores(tr, te, seed=seed))
+        row.update(lgbm_top1=ml['top1'], lgbm_mrr=ml['mrr'], lgbm_ratio_to_oracle=ml['top1'] / ml['oracle_top1'],
+                   lgbm_seconds=round(time.perf_counter() - t0, 1))
+    return row
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--quick', action='store_true', help='smaller test sets, for a smoke run')
+    ap.add_argument('--only', default='', help='comma list of settings: default,small,foreign')
+    a = ap.parse_args()
+    nte = 500 if a.quick else 2000
+    only = set(a.only.split(',')) if a.only else {'default', 'small', 'foreign'}
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        s = a.seed * 10
+        if 'default' in only:
+            rows.append(run('default_2000', generate(2000, seed=s + 1), generate(400, seed=s + 2),
+                            generate(nte, seed=s + 3), tmp, a.seed))
+        if 'small' in only:
+            rows.append(run('earlier_regime_100', generate(100, seed=s + 4), generate(40, seed=s + 5),
+                            generate(nte, seed=s + 6), tmp, a.seed, batch_size=25, epochs=50))
+        if 'foreign' in only:
+            rows.append(run('foreign_cord_2000', generate_cord(2000, seed=s + 7), generate_cord(400, seed=s + 8),
+                            generate_cord(nte, seed=s + 9), tmp, a.seed))
+    out = Path(__file__).parent / 'out'; out.mkdir(exist_ok=True)
+    (out / 'ranking.json').write_text(json.dumps(rows, indent=1))
+    keys = ['setting', 'train_seconds', 'epochs_run', 'model_top1', 'lgbm_top1', 'oracle_top1', 'ratio_to_oracle',
+            'lgbm_ratio_to_oracle', 'val_spread_best']
+    print(' | '.join(keys))
+    for r in rows:
+        print(' | '.join(f'{r.get(k):.3f}' if isinstance(r.get(k), float) else str(r.get(k)) for k in keys))
+
+
+if __name__ == '__main__':
+    main()

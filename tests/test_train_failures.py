@@ -1,0 +1,54 @@
+"""Training that goes wrong: a non-finite loss stops with a clear message and keeps the last good checkpoint."""
+import subprocess, sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from donor_rank import losses
+from donor_rank.schema import write_dataset
+from donor_rank.synth import generate
+from donor_rank.train import TrainConfig, TrainingError, load_checkpoint, train
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory):
+    d = tmp_path_factory.mktemp('fail')
+    write_dataset(generate(200, seed=31), d / 'tr.json')
+    write_dataset(generate(60, seed=32), d / 'va.json')
+    return d
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(data, monkeypatch):
+    calls = {'n': 0}
+    ce = losses.LOSSES['ce']
+
+    def poisoned(scores, target, mask, **kw):          # fine for two epochs' worth of steps, then NaN
+        calls['n'] += 1
+        out = ce(scores, target, mask)
+        return out * float('nan') if calls['n'] > 2 * 7 + 3 else out
+    monkeypatch.setitem(losses.LOSSES, 'poisoned', poisoned)
+    cfg = TrainConfig(train=str(data / 'tr.json'), val=str(data / 'va.json'), out=str(data / 'nan'),
+                      loss='poisoned', epochs=5, patience=0, progress=False)
+    with pytest.raises(TrainingError, match='non-finite loss'):
+        train(cfg)
+    ck = load_checkpoint(data / 'nan' / 'last_model.pt')
+    assert ck['epoch'] >= 0
+    assert all(torch.isfinite(v).all() for v in ck['model_state'].values() if v.is_floating_point())
+
+
+def test_cli_bad_flags_one_line(data):
+    for extra in (['--epochs', '0'], ['--lr', '-1'], ['--loss', 'nope'], ['--dropout', '1.5']):
+        r = subprocess.run([str(BIN / 'donor_rank_train'), '--train', str(data / 'tr.json'), '--val', str(data / 'va.json'),
+                            '--out', str(data / 'x'), *extra], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2, (extra, r.stderr)
+        assert r.stderr.count('\n') == 1 and 'Traceback' not in r.stderr, r.stderr
+        assert not (data / 'x').exists()
+
+
+def test_cli_missing_file(data):
+    r = subprocess.run([str(BIN / 'donor_rank_train'), '--train', str(data / 'nope.json'), '--val', str(data / 'va.json'),
+                        '--out', str(data / 'y')], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and 'nope.json' in r.stderr and 'Traceback' not in r.stderr
