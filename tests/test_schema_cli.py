@@ -44,6 +44,7 @@ CASES = [
     ('schema_version missing', 'x.json', mutated(lambda d: d.pop('schema_version')), [], ["field 'schema_version': missing"]),
     ('task_type unknown', 'x.json', mutated(lambda d: d.update(task_type='regression')), [], ["field 'task_type'", 'unknown']),
     ('task_type mismatch', 'x.json', json.dumps(good_doc()), ['--task_type', 'ranking'], ["field 'task_type'", "'ranking' was asked for"]),
+    ('task-type dashed mismatch', 'x.json', json.dumps(good_doc()), ['--task-type', 'ranking'], ["field 'task_type'", "'ranking' was asked for"]),
     ('task_type arg invalid', 'x.json', json.dumps(good_doc()), ['--task_type', 'nonsense'], ['task_type must be one of']),
     ('examples missing', 'x.json', mutated(lambda d: d.pop('examples')), [], ["field 'examples': missing"]),
     ('examples not list', 'x.json', mutated(lambda d: d.update(examples={})), [], ["field 'examples': value is an object"]),
@@ -125,6 +126,19 @@ def test_validate_ok(tmp_path):
     assert r.stdout.count('\n') == 1
     assert 'ok: schema v1 donor_selection, 3 examples, 12 candidates, list length 4-4, 3 labeled' in r.stdout
     assert 'candidate features (3): age, dpb1, hla_match' in r.stdout
+
+
+def test_validate_in_process(tmp_path, capsys):
+    "main(argv) is callable in-process: summary on stdout, or SystemExit(2) with one stderr line"
+    from donor_rank.schema import main
+    p = tmp_path / 'good.json'
+    write_dataset(Dataset(good_doc()['examples']), p)
+    main([str(p), '--task-type=donor_selection'])
+    assert 'ok: schema v1 donor_selection' in capsys.readouterr().out
+    with pytest.raises(SystemExit) as e: main([str(tmp_path / 'missing.json')])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and 'missing.json: No such file or directory' in err
 
 
 def test_validate_letor_sidecar(tmp_path):
