@@ -10,32 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from fastcore.script import anno_parser, Param, store_true
+from fastcore.script import Param, store_true
 
-from .schema import TASK_TYPES, DataError, atomic_write, read_dataset, cli_errors
+from .schema import TASK_TYPES, DataError, atomic_write, read_dataset, run_cli
 from .metrics import compute_metrics, spread
 from .inference import Ranker, order
 
 # %% auto #0
-__all__ = ['run_cli', 'one_line_warnings', 'evaluate_data', 'format_metrics', 'evaluate', 'evaluate_main', 'inspect_example',
-           'inspect', 'inspect_main']
-
-# %% ../nbs/08_cli.ipynb #93e13940
-def _dashes(a: str) -> str:
-    "`--task-type=x` -> `--task_type=x`; other arguments unchanged."
-    if not a.startswith('--') or len(a) == 2: return a
-    k, eq, v = a[2:].partition('=')
-    return '--' + k.replace('-', '_') + eq + v
-
-def run_cli(func, argv: list | None = None, prog: str | None = None):
-    "Parse `argv` (default `sys.argv[1:]`) for `func` with fastcore's `anno_parser` and call it."
-    prog = prog or (Path(sys.argv[0]).name if sys.argv and sys.argv[0] else func.__name__)
-    p = anno_parser(func, prog=prog)
-    def error(msg): print(f'{prog}: error: {msg}', file=sys.stderr); sys.exit(2)
-    p.error = error
-    args = vars(p.parse_args([_dashes(a) for a in (sys.argv[1:] if argv is None else argv)]))
-    args.pop('pdb', None); args.pop('xtra', None)
-    return func(**args)
+__all__ = ['one_line_warnings', 'evaluate_data', 'format_metrics', 'evaluate', 'evaluate_main', 'inspect_example', 'inspect',
+           'inspect_main']
 
 # %% ../nbs/08_cli.ipynb #66c3b517
 @contextmanager
@@ -113,7 +96,6 @@ def evaluate(checkpoint: Param('checkpoint file (best_model.pt)', str) = None,
     print(_json.dumps(res) if json else format_metrics(res))
     return res
 
-@cli_errors
 def evaluate_main(argv: list | None = None):
     "Console script `donor_rank_evaluate`."
     with one_line_warnings('donor_rank_evaluate'): run_cli(evaluate, argv, 'donor_rank_evaluate')
@@ -187,7 +169,6 @@ def inspect(checkpoint: Param('checkpoint file (best_model.pt)', str) = None,
           + f"; {nf} list{'s' * (nf != 1)} flagged nearly uniform (spread < 0.1)")
     return res
 
-@cli_errors
 def inspect_main(argv: list | None = None):
     "Console script `donor_rank_inspect`."
     with one_line_warnings('donor_rank_inspect'): run_cli(inspect, argv, 'donor_rank_inspect')

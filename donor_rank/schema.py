@@ -4,16 +4,16 @@
 
 # %% ../nbs/00_schema.ipynb #a01206c6
 from __future__ import annotations
-import functools, json, math, numbers, os, sys, secrets
+import argparse, functools, inspect, json, math, numbers, os, sys, secrets
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from fastcore.script import call_parse
+from fastcore.script import anno_parser, Param
 
 # %% auto #0
 __all__ = ['SCHEMA_VERSION', 'TASK_TYPES', 'DataError', 'CheckpointError', 'Dataset', 'validate_example', 'validate_dataset',
            'atomic_write', 'read_json', 'read_jsonl', 'write_dataset', 'read_svmlight', 'read_dataset', 'cli_errors',
-           'summarize', 'validate_cli', 'main']
+           'run_cli', 'summarize', 'validate_cli', 'main']
 
 # %% ../nbs/00_schema.ipynb #24bddb2e
 SCHEMA_VERSION = 1
@@ -458,22 +458,63 @@ def read_dataset(path, task_type=None):
     with _gc_paused(): return reader(path, task_type)
 
 # %% ../nbs/00_schema.ipynb #b5a4abfa
-def cli_errors(f):
+def _prog(default='donor_rank'):
+    "The running script's name, for error lines"
+    return Path(sys.argv[0]).name if sys.argv and sys.argv[0] else default
+
+def cli_errors(f, prog=None):
     "Decorator for console-script mains: bad input -> one line `prog: error: msg` on stderr, exit status 2."
     @functools.wraps(f)
     def _f(*args, **kwargs):
-        prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else 'donor_rank'
+        name = prog or _prog()
         try: return f(*args, **kwargs)
         except (DataError, CheckpointError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
                 PermissionError, ValueError) as e:
             if os.environ.get('DONOR_RANK_DEBUG'): raise
             msg = f'{e.filename}: {e.strerror}' if isinstance(e, OSError) and e.filename else str(e)
         except KeyboardInterrupt:
-            print(f'{prog}: interrupted', file=sys.stderr); sys.exit(130)
+            print(f'{name}: interrupted', file=sys.stderr); sys.exit(130)
         msg = ' '.join(msg.split()) or type(e).__name__
-        print(f'{prog}: error: {msg}', file=sys.stderr)
+        print(f'{name}: error: {msg}', file=sys.stderr)
         sys.exit(2)
     return _f
+
+# %% ../nbs/00_schema.ipynb #7ec7cb50
+def _dashed_argv(argv):
+    "`--task_type=a_b` -> `--task-type=a_b`: flag names only, values untouched, nothing after a bare `--`"
+    out, rest = [], False
+    for a in argv:
+        if not rest and a.startswith('--') and len(a) > 2:
+            k, eq, v = a[2:].partition('=')
+            a = '--' + k.replace('_', '-') + eq + v
+        rest = rest or a == '--'
+        out.append(a)
+    return out
+
+def _flag_parser(func, prog):
+    "`anno_parser(func)` with every parameter a dashed `--flag` (required if it has no default), except positional-only ones"
+    pos = {k for k, v in inspect.signature(func).parameters.items() if v.kind == v.POSITIONAL_ONLY}
+    p = anno_parser(func, prog=prog)
+    for a in list(p._actions):                                           # re-add in signature order, dashed
+        if a.dest == 'help' or a.dest in pos: continue
+        (p._optionals if a.option_strings else p._positionals)._remove_action(a)
+        for o in a.option_strings: p._option_string_actions.pop(o, None)
+        if a.dest in ('pdb', 'xtra') and a.help == argparse.SUPPRESS: continue   # fastcore's hidden flags: unused here
+        if not a.option_strings: a.required = True                       # no default -> required flag
+        a.option_strings = ['--' + o.lstrip('-').replace('_', '-') for o in a.option_strings or [a.dest]]
+        p._optionals._add_action(a)                                      # registers the dashed name
+    def error(msg): print(f"{prog}: error: {' '.join(str(msg).split())}", file=sys.stderr); sys.exit(2)
+    p.error = error
+    return p
+
+# %% ../nbs/00_schema.ipynb #60ce7de9
+def run_cli(func, argv=None, prog=None):
+    "Parse `argv` (default `sys.argv[1:]`) into `func`'s parameters as `--dashed-flags` and call it; bad input -> one line, exit 2."
+    prog = prog or _prog(func.__name__)
+    p = _flag_parser(func, prog)
+    args = vars(p.parse_args(_dashed_argv(sys.argv[1:] if argv is None else list(argv))))
+    pos = [args.pop(k) for k, v in inspect.signature(func).parameters.items() if v.kind == v.POSITIONAL_ONLY]
+    return cli_errors(func, prog)(*pos, **args)
 
 # %% ../nbs/00_schema.ipynb #3f298ea2
 def _feature_order(name):
@@ -498,19 +539,8 @@ def summarize(ds):
                 context_features=sorted(ctx), candidate_features=sorted(cand, key=_feature_order))
 
 # %% ../nbs/00_schema.ipynb #34ef9a89
-def _dashes_to_underscores(argv):
-    "`--task-type=x` -> `--task_type=x` for long flags; other arguments unchanged"
-    out = []
-    for a in argv:
-        if a.startswith('--') and len(a) > 2:
-            name, eq, val = a.partition('=')
-            a = '--' + name[2:].replace('-', '_') + eq + val
-        out.append(a)
-    return out
-
-# %% ../nbs/00_schema.ipynb #93f98bf3
-@call_parse
-def validate_cli(fname:str, # a .json, .jsonl or LETOR/SVMlight file
+def validate_cli(fname:Param('a .json, .jsonl or LETOR/SVMlight file', str),
+                 /,
                  task_type:str=None, # the task type the file must hold: donor_selection or ranking
                 ):
     "Validate a donor_rank data file: print a one-line summary, or one error line and exit 2."
@@ -520,12 +550,7 @@ def validate_cli(fname:str, # a .json, .jsonl or LETOR/SVMlight file
           f"context features ({len(s['context_features'])}): {_names(s['context_features'])}; "
           f"candidate features ({len(s['candidate_features'])}): {_names(s['candidate_features'])}")
 
-# %% ../nbs/00_schema.ipynb #926a1c36
-@cli_errors
+# %% ../nbs/00_schema.ipynb #0e5290a6
 def main(argv=None):
     "Console script `donor_rank_validate FILE [--task-type T]`: parse `argv` (default `sys.argv[1:]`) and validate."
-    from fastcore.script import anno_parser
-    prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else 'donor_rank_validate'
-    args = vars(anno_parser(validate_cli, prog=prog).parse_args(_dashes_to_underscores(sys.argv[1:] if argv is None else argv)))
-    args.pop('pdb', None); args.pop('xtra', None)
-    return validate_cli(**args)
+    return run_cli(validate_cli, argv, 'donor_rank_validate')

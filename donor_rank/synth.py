@@ -8,8 +8,7 @@ import functools, gc, math, os, sys
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from fastcore.script import call_parse, anno_parser
-from .schema import Dataset, write_dataset, cli_errors
+from .schema import Dataset, write_dataset, run_cli
 
 # %% auto #0
 __all__ = ['CATS', 'FEATURES', 'LOG_HR', 'DELAY_LOG_HR_30D', 'FREQ', 'SCENARIOS', 'NOISE', 'RELEVANCE_GAPS', 'SPLITS',
@@ -413,7 +412,6 @@ def generate_files(out='data/', n_train=1000, n_val=200, n_test=1000, seed=0, fo
     return paths
 
 # %% ../nbs/01_synth.ipynb #9f83ed64
-@call_parse
 def generate_cli(n_train:int=1000,          # patients in the train split
                  n_val:int=200,             # patients in the validation split
                  n_test:int=1000,           # patients in the test split
@@ -429,15 +427,6 @@ def generate_cli(n_train:int=1000,          # patients in the train split
     for p in generate_files(out, n_train, n_val, n_test, seed, format, noise, min_candidates, max_candidates, mix): print(p)
 
 # %% ../nbs/01_synth.ipynb #b45cc660
-def _dashes_to_underscores(argv):
-    "`--n-train=5` -> `--n_train=5`: fastcore names flags after the parameters, the docs use dashes."
-    fix = lambda a: '--' + a[2:].partition('=')[0].replace('-', '_') + ''.join(a[2:].partition('=')[1:])
-    return [fix(a) if a.startswith('--') and len(a) > 2 else a for a in argv]
-
-@cli_errors
 def main(argv=None):
     "Console script `donor_rank_generate`: parse `argv` (default `sys.argv[1:]`), generate and write the splits."
-    prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else 'donor_rank_generate'
-    args = vars(anno_parser(generate_cli, prog=prog).parse_args(_dashes_to_underscores(sys.argv[1:] if argv is None else argv)))
-    args.pop('pdb', None); args.pop('xtra', None)
-    return generate_cli(**args)
+    return run_cli(generate_cli, argv, 'donor_rank_generate')
