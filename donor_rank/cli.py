@@ -42,6 +42,14 @@ def _check_inputs(checkpoint, data, task_type, out=None):
         if Path(out).is_dir(): raise ValueError(f'{out}: is a folder (--out must name a file)')
         if not Path(out).resolve().parent.is_dir(): raise FileNotFoundError(f'{out}: folder {Path(out).parent} does not exist (--out)')
 
+@contextmanager
+def _naming(data):
+    "A `DataError` raised about the data (by `Ranker`, which sees no file) names the `data` file."
+    try: yield
+    except DataError as e:
+        if e.file is None: e.file = data
+        raise
+
 def _finite(d: dict) -> dict:
     "Metrics with NaN as None (valid JSON)."
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in d.items()}
@@ -53,7 +61,7 @@ def evaluate_data(checkpoint: str, data: str, task_type: str | None = 'donor_sel
     _check_inputs(checkpoint, data, task_type, out)
     r = Ranker.load(checkpoint, task_type, device=None if device == 'auto' else device)
     ds = read_dataset(data, task_type or r.task_type)
-    b = r.encode(ds)
+    with _naming(data): b = r.encode(ds)
     s = r.predict(b)                                                   # (N, L), padded -inf
     labelled = int((b.target.sum(1) > 0).sum())
     m = compute_metrics(s, b.target, b.mask, utility=b.utility)
@@ -158,7 +166,7 @@ def inspect(checkpoint: Param('checkpoint file (best_model.pt)', str) = None,
     ds = read_dataset(data, task_type or r.task_type)
     idx = sorted(random.Random(seed).sample(range(len(ds)), min(num_samples, len(ds))))
     exs = [ds.examples[i] for i in idx]
-    scores = r.score(exs)
+    with _naming(data): scores = r.score(exs)
     res = []
     for i, ex, s in zip(idx, exs, scores):
         txt, summ = inspect_example(r, ex, i, s, show or None)

@@ -13,13 +13,13 @@ import pandas as pd
 import torch
 from fastcore.basics import patch
 
-from .schema import CheckpointError, DataError, Dataset, validate_example
+from .schema import CheckpointError, DataError, Dataset, validate_example, _feature_order, _names
 from .features import Featurizer, Batch, MISSING, UNKNOWN
 from .model import build_model
 from .train import load_checkpoint, pick_device
 
 # %% auto #0
-__all__ = ['model_from_checkpoint', 'feature_names', 'coverage', 'ScoringWarning', 'Ranker', 'sniff_checkpoint', 'order']
+__all__ = ['model_from_checkpoint', 'feature_names', 'coverage', 'ScoringWarning', 'Ranker', 'order']
 
 # %% ../nbs/07_inference.ipynb #473000a9
 def model_from_checkpoint(ck: dict, path=None) -> torch.nn.Module:
@@ -77,26 +77,11 @@ class Ranker:
     def __repr__(self):
         return f"Ranker({self.model.config.get('kind', type(self.model).__name__)}, task_type={self.task_type!r}, device={self.device}, {self.featurizer!r})"
 
-# %% ../nbs/07_inference.ipynb #144f0160
-def sniff_checkpoint(path) -> None:
-    "Raise `CheckpointError` if `path` is plainly not a torch checkpoint file (empty, text, other binary)."
-    path = Path(path)
-    if not path.exists(): raise CheckpointError(f'{path}: no such checkpoint file')
-    if path.is_dir(): raise CheckpointError(f'{path}: is a folder, not a checkpoint file')
-    with open(path, 'rb') as f: head = f.read(512)
-    if not head: raise CheckpointError(f'{path}: empty file, not a checkpoint')
-    if head.startswith(b'PK\x03\x04') or head[:1] == b'\x80': return
-    try: head.decode('utf-8'); kind = 'a text file'
-    except UnicodeDecodeError: kind = 'not a torch file'
-    if kind == 'a text file' and head.lstrip()[:1] in (b'{', b'['): kind = 'a JSON text file'
-    raise CheckpointError(f'{path}: not a checkpoint ({kind}; expected a file written by donor_rank_train)')
-
-# %% ../nbs/07_inference.ipynb #7c19afa9
+# %% ../nbs/07_inference.ipynb #55e6580d
 @patch(cls_method=True)
 def load(cls: Ranker, path, task_type: str | None = None, device=None) -> Ranker:
     "Load a checkpoint written by `donor_rank_train`; refuse other task types and foreign or broken files."
     path = Path(path)
-    sniff_checkpoint(path)
     ck = load_checkpoint(path, task_type)
     try: feat = Featurizer.from_state(ck['featurizer'])
     except (KeyError, TypeError, ValueError) as e: raise CheckpointError(f'{path}: bad featurizer state ({e})') from None
@@ -121,6 +106,20 @@ def _warn_coverage(self: Ranker, cov: dict):
         warnings.warn("category values never seen in training, scored as unknown: "
                       + ', '.join(f'{k} ({u} rows)' for k, u in unseen), ScoringWarning, stacklevel=3)
 
+# %% ../nbs/07_inference.ipynb #0f96b71a
+@patch
+def _check_overlap(self: Ranker, cov: dict, data_names):
+    "`DataError` if the data has no value for any candidate feature the model was trained on; `data_names()` lists the data's."
+    cand = [k for k in cov if k.startswith('candidate.')]
+    if not cand or any(cov[k][0] for k in cand) or not any(cov[k][2] for k in cand): return
+    has = sorted(set(data_names()), key=_feature_order)
+    raise DataError(f"the data shares no candidate features with the checkpoint (trained on: {_names([k.split('.', 1)[1] for k in cand])}; "
+                    f"the data has: {_names(has) if has else 'none with a value'})")
+
+def _example_names(exs) -> set:
+    "Names of the candidate features with a value somewhere in `exs`."
+    return {k for ex in exs for c in ex['candidates'] for k, v in c['features'].items() if v is not None}
+
 # %% ../nbs/07_inference.ipynb #1286bfa8
 @patch
 @torch.no_grad()
@@ -144,7 +143,9 @@ def encode(self: Ranker, data) -> Batch:
     if not isinstance(data, Dataset):
         for i, ex in enumerate(exs): validate_example(ex, i)
     b = self.featurizer.encode(list(exs))
-    self._warn_coverage(coverage(b, self.featurizer))
+    cov = coverage(b, self.featurizer)
+    self._check_overlap(cov, lambda: _example_names(exs))
+    self._warn_coverage(cov)
     return b
 
 # %% ../nbs/07_inference.ipynb #16df0819
@@ -162,7 +163,9 @@ def score(self: Ranker, data, chunk: int = 1024) -> list[np.ndarray]:
         s = self.predict(b).numpy()                                   # (chunk, L)
         n = b.mask.sum(1).tolist()
         out += [s[k, :n[k]].copy() for k in range(len(n))]
-    if cov is not None: self._warn_coverage(cov)
+    if cov is not None:
+        self._check_overlap(cov, lambda: _example_names(exs))
+        self._warn_coverage(cov)
     return out
 
 # %% ../nbs/07_inference.ipynb #91764718
@@ -177,7 +180,9 @@ def encode_frame(self: Ranker, context: dict, candidates: pd.DataFrame, encode_c
     parts = [self.featurizer.encode_frame(context, candidates.iloc[i:i + encode_chunk])
              for i in range(0, len(candidates), encode_chunk)]
     b = parts[0] if len(parts) == 1 else replace(parts[0], **{k: torch.cat([getattr(p, k) for p in parts], 1) for k in _LIST})
-    self._warn_coverage(coverage(b, self.featurizer))
+    cov = coverage(b, self.featurizer)
+    self._check_overlap(cov, lambda: [str(c) for c in candidates.columns if candidates[c].notna().any()])
+    self._warn_coverage(cov)
     return b
 
 # %% ../nbs/07_inference.ipynb #8f90aeac
