@@ -11,7 +11,8 @@ from .features import Batch
 
 # %% auto #0
 __all__ = ['MODELS', 'Norm', 'MLP', 'CatEmbed', 'FeatureTokens', 'ContextEncoder', 'CandidateEncoder', 'Interaction',
-           'list_stats', 'merge_stats', 'ListPool', 'RankerBase', 'ListRanker', 'MLPScorer', 'build_model']
+           'list_stats', 'merge_stats', 'ListPool', 'RankerBase', 'raw_features', 'Wide', 'ListRanker', 'MLPScorer',
+           'build_model']
 
 # %% ../nbs/03_model.ipynb #2df6b535
 class Norm(nn.Module):
@@ -161,30 +162,56 @@ class RankerBase(nn.Module):
         return torch.cat(out, 1)                   # (N, L)
 
 # %% ../nbs/03_model.ipynb #3a08e5a7
+def raw_features(num, miss, cat, cards: list):
+    "Numbers, missing flags and one-hot categories side by side: (..., Fn), (..., Fn), (..., Fc) -> (..., 2*Fn + sum(cards))."
+    hot = [F.one_hot(cat[..., k], cards[k]).to(num.dtype) for k in range(len(cards))]
+    return torch.cat([num, miss, *hot], -1)
+
+# %% ../nbs/03_model.ipynb #f6107cf4
+class Wide(nn.Module):
+    "Linear (candidate) plus bilinear (candidate x patient) scores of the raw features; zero at start."
+    def __init__(self, dims: dict):
+        super().__init__()
+        self.cand_cards, self.ctx_cards = list(dims['cand_cat']), list(dims['ctx_cat'])
+        nc = 2 * dims['cand_num'] + sum(self.cand_cards)
+        nx = 2 * dims['ctx_num'] + sum(self.ctx_cards)
+        self.lin = nn.Parameter(torch.zeros(nc))
+        self.bil = nn.Parameter(torch.zeros(nc, nx))
+
+    def forward(self, b: Batch):                   # -> (N, L)
+        phi = raw_features(b.cand_num, b.cand_miss, b.cand_cat, self.cand_cards)   # (N, L, nc)
+        psi = raw_features(b.ctx_num, b.ctx_miss, b.ctx_cat, self.ctx_cards)       # (N, nx)
+        return phi @ self.lin + torch.einsum('nlc,cx,nx->nl', phi, self.bil, psi)
+
+# %% ../nbs/03_model.ipynb #f0c0cff7
 class ListRanker(RankerBase):
     "Context tokens + candidate encoder -> cross-attention and fusion -> pooled list layer -> score head."
     list_aware = True
-    def __init__(self, dims: dict, d: int = 64, heads: int = 4, dropout: float = 0.1, norm: str = 'layer'):
+    def __init__(self, dims: dict, d: int = 64, heads: int = 4, dropout: float = 0.1, norm: str = 'layer', wide: bool = True):
         super().__init__()
         if d % heads: raise ValueError(f"d={d} must be divisible by heads={heads}")
-        self.config = dict(kind='listranker', dims=_plain_dims(dims), d=d, heads=heads, dropout=dropout, norm=norm)
+        self.config = dict(kind='listranker', dims=_plain_dims(dims), d=d, heads=heads, dropout=dropout, norm=norm, wide=wide)
+        self.wide = Wide(dims) if wide else None
         self.context = ContextEncoder(dims['ctx_num'], dims['ctx_cat'], d, norm, dropout)
         self.candidates = CandidateEncoder(dims['cand_num'], dims['cand_cat'], d, norm, dropout)
         self.interact = Interaction(d, heads, norm, dropout)
         self.lists = ListPool(d, norm, dropout)
         self.head = MLP(d, d, 1, norm, dropout)
 
-    def embed(self, b: Batch):                     # -> h (N, L, d), None
+    def embed(self, b: Batch):                     # -> h (N, L, d), wide scores (N, L) or None
         t, x = self.context(b)                                            # (N, P, d), (N, d)
         c = self.candidates(b.cand_num, b.cand_miss, b.cand_cat, b.mask)  # (N, L, d)
-        return self.interact(c, t, x, b.mask), None                       # (N, L, d)
+        w = self.wide(b) if self.wide is not None else None
+        return self.interact(c, t, x, b.mask), w                          # (N, L, d), (N, L)
 
     def stats(self, h, mask): return list_stats(h, mask)
     def merge(self, a, b): return merge_stats(a, b)
 
     def finish(self, h, aux, mask, stats):         # h (N, L, d) -> scores (N, L)
         h = self.lists(h, mask, stats)                                    # (N, L, d)
-        return self.head(h, mask).squeeze(-1).masked_fill(~mask, float('-inf'))
+        s = self.head(h, mask).squeeze(-1)                                # (N, L)
+        if aux is not None: s = s + aux
+        return s.masked_fill(~mask, float('-inf'))
 
 def _plain_dims(dims: dict) -> dict:
     "A copy of the featurizer's dims with plain ints (checkpoint-safe)."

@@ -25,7 +25,7 @@ from .metrics import compute_metrics
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'CKPT_VERSION', 'run_training', 'TrainConfig', 'pick_device', 'Dist', 'init_dist', 'epoch_order',
            'save_checkpoint', 'load_checkpoint', 'make_scheduler', 'rolled', 'cat_batches', 'batch_loss', 'predict',
-           'evaluate', 'diagnose', 'plot_curves', 'TrainingError', 'train', 'lr_find', 'train_cli', 'main',
+           'evaluate', 'diagnose', 'plot_curves', 'ema_decay', 'TrainingError', 'train', 'lr_find', 'train_cli', 'main',
            'lr_find_cli', 'lr_find_main']
 
 # %% ../nbs/06_train.ipynb #27bb9f7c
@@ -35,10 +35,10 @@ class TrainConfig:
     train: str = ''                # schema-v1 training file
     val: str = ''                  # schema-v1 validation file (early stopping, diagnostics)
     out: str = 'checkpoints'       # run folder
-    loss: str = 'ce'               # a name from LOSSES, or a weighted sum 'ce+margin', 'ce+0.5*margin'
+    loss: str = 'listnet'          # a name from LOSSES, or a weighted sum 'ce+margin', 'ce+0.5*margin'
     model: str = 'listranker'      # 'listranker' or the 'mlp' baseline
-    epochs: int = 60
-    lr: float = 3e-3
+    epochs: int = 30
+    lr: float = 1e-2
     batch_size: int = 32
     weight_decay: float = 1e-2
     dropout: float = 0.1
@@ -47,6 +47,7 @@ class TrainConfig:
     norm: str = 'layer'            # 'layer' | 'batch' | 'none'
     warmup: float = 0.05           # fraction of all steps spent warming up
     clip: float = 1.0              # gradient-norm clip
+    ema_epochs: float = 2.0        # evaluate and save an exponential moving average of the weights over about this many epochs (0 = off)
     patience: int = 15             # epochs without improvement of `monitor` before stopping (0 = never)
     monitor: str = 'mrr'           # validation metric for best checkpoint and early stopping (higher is better)
     margin: float = 1.0            # margin of the pairwise hinge
@@ -235,6 +236,11 @@ def plot_curves(rows: list[dict], path) -> Path:
     plt.close(fig)
     return path
 
+# %% ../nbs/06_train.ipynb #2b53cdf4
+def ema_decay(epochs: float, steps_per_epoch: int) -> float:
+    "The per-step decay of a moving average whose horizon is about `epochs` epochs."
+    return max(0.0, 1.0 - 1.0 / max(1.0, epochs * steps_per_epoch))
+
 # %% ../nbs/06_train.ipynb #499b1f11
 class TrainingError(RuntimeError):
     "Training cannot go on (for example a non-finite loss); the last good checkpoint is kept."
@@ -247,13 +253,17 @@ def _log(msg, ctx: Dist):
     if ctx.main: tqdm.write(msg, file=sys.stderr)
 
 # %% ../nbs/06_train.ipynb #e29beac3
-def _state(cfg, feat, model, task_type, epoch, rows, best, stale, opt=None, sched=None) -> dict:
-    raw = model.module if isinstance(model, DDP) else model
+def _plain(m): return {k: v.detach().cpu() for k, v in m.state_dict().items()}
+
+def _state(cfg, feat, model, task_type, epoch, rows, best, stale, opt=None, sched=None, ema=None) -> dict:
+    "The checkpoint dict: weights to score with (the EMA's when on), featurizer, config; plus optimiser state for resume."
+    raw = ema.module if ema is not None else model
     ck = {'format': CKPT_FORMAT, 'format_version': CKPT_VERSION, 'package_version': donor_rank.__version__,
           'schema_version': SCHEMA_VERSION, 'task_type': task_type, 'config': asdict(cfg),
-          'model_config': dict(raw.config), 'model_state': {k: v.detach().cpu() for k, v in raw.state_dict().items()},
+          'model_config': dict(raw.config), 'model_state': _plain(raw),
           'featurizer': feat.state_dict(), 'epoch': epoch, 'history': rows, 'best': best, 'stale': stale}
     if opt is not None:
+        if ema is not None: ck.update(train_state=_plain(model), ema_state=_plain(ema))
         ck.update(optimizer=opt.state_dict(), scheduler=sched.state_dict(),
                   rng={'torch': torch.get_rng_state(), 'python': list(random.getstate()[1]),
                        'cuda': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []})
@@ -275,7 +285,8 @@ def train(cfg: TrainConfig) -> dict:
     random.seed(cfg.seed); np.random.seed(cfg.seed % 2**32); torch.manual_seed(cfg.seed)
     loss_fn = get_loss(cfg.loss, margin=cfg.margin, tau=cfg.tau)
     tr, va = read_dataset(cfg.train), read_dataset(cfg.val)
-    if va.task_type != tr.task_type: raise DataError(f'task type {va.task_type!r} differs from the training file\'s {tr.task_type!r}', file=cfg.val)
+    if va.task_type != tr.task_type:
+        raise DataError(f"task type {va.task_type!r} differs from the training file {cfg.train}'s {tr.task_type!r}", file=cfg.val, field='task_type')
     ck = None
     if cfg.resume and last_p.exists():
         ck = load_checkpoint(last_p, tr.task_type); _check_resume(ck, cfg, last_p)
@@ -290,9 +301,14 @@ def train(cfg: TrainConfig) -> dict:
     steps = math.ceil(len(order(0)) / bs)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = make_scheduler(opt, steps * cfg.epochs, cfg.warmup)
+    ema = (torch.optim.swa_utils.AveragedModel(model, use_buffers=True,
+                                               multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(ema_decay(cfg.ema_epochs, steps)))
+           if cfg.ema_epochs > 0 else None)
     rows, best, stale, start = [], {'epoch': -1, cfg.monitor: -math.inf}, 0, 0
     if ck is not None:
-        model.load_state_dict(ck['model_state']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
+        model.load_state_dict(ck['train_state'] if ema is not None else ck['model_state'])
+        if ema is not None: ema.load_state_dict(ck['ema_state'])
+        opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
         rows, best, stale, start = ck['history'], ck['best'], ck['stale'], ck['epoch'] + 1
         torch.set_rng_state(ck['rng']['torch']); random.setstate((3, tuple(ck['rng']['python']), None))
         if ck['rng']['cuda']: torch.cuda.set_rng_state_all(ck['rng']['cuda'])
@@ -317,10 +333,11 @@ def train(cfg: TrainConfig) -> dict:
             loss.backward()
             norms.append(float(torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.clip)))
             opt.step(); sched.step()
+            if ema is not None: ema.update_parameters(model)
             tot += loss.item() * len(mb); cnt += len(mb)
         tl = torch.tensor([tot, cnt], dtype=torch.float64)
         if ctx.world > 1: dist.all_reduce(tl)
-        ev = evaluate(model, dva, loss_fn, device, ctx)
+        ev = evaluate(model if ema is None else ema.module, dva, loss_fn, device, ctx)
         row = {'epoch': epoch, 'train_loss': float(tl[0] / tl[1]), **{f'val_{k}': v for k, v in ev.items()},
                'grad_norm': float(np.mean(norms)), 'grad_norm_max': float(np.max(norms)),
                'lr': opt.param_groups[0]['lr'], 'seconds': round(time.time() - t0, 3)}
@@ -331,8 +348,8 @@ def train(cfg: TrainConfig) -> dict:
         if improved: best, stale = {'epoch': epoch, **{k: ev[k] for k in ev}}, 0
         else: stale += 1
         if ctx.main:
-            if improved: save_checkpoint(_state(cfg, feat, model, tr.task_type, epoch, rows, best, stale), best_p)
-            save_checkpoint(_state(cfg, feat, model, tr.task_type, epoch, rows, best, stale, opt, sched), last_p)
+            if improved: save_checkpoint(_state(cfg, feat, model, tr.task_type, epoch, rows, best, stale, ema=ema), best_p)
+            save_checkpoint(_state(cfg, feat, model, tr.task_type, epoch, rows, best, stale, opt, sched, ema), last_p)
             _write_rows(rows, rows_p)
         bar.set_postfix(loss=f"{row['train_loss']:.3f}", val_top1=f"{ev['top1']:.3f}", spread=f"{ev['spread']:.2f}")
         if cfg.patience and stale >= cfg.patience:
@@ -387,7 +404,7 @@ def lr_find(cfg: TrainConfig, start: float = 1e-6, end: float = 1.0, steps: int 
 def train_cli(train: str,                 # training file (.json, .jsonl or LETOR)
          val: str,                        # validation file
          out: str = 'checkpoints',        # run folder: best_model.pt, last_model.pt, metrics.jsonl, curves.png
-         loss: str = 'ce',                # ce|margin|contrastive|listnet|listmle|lambdaloss or a sum like ce+margin
+         loss: str = TrainConfig.loss,    # ce|margin|contrastive|listnet|listmle|lambdaloss or a sum like ce+margin
          model: str = 'listranker',       # listranker or the mlp baseline
          epochs: int = TrainConfig.epochs,
          lr: float = TrainConfig.lr,
@@ -397,6 +414,7 @@ def train_cli(train: str,                 # training file (.json, .jsonl or LETO
          d: int = TrainConfig.d,          # model width
          norm: str = TrainConfig.norm,    # layer|batch|none
          patience: int = TrainConfig.patience,  # early-stopping patience in epochs (0 = never stop early)
+         ema_epochs: float = TrainConfig.ema_epochs,  # average the weights over about this many epochs (0 = off)
          margin: float = TrainConfig.margin,
          tau: float = TrainConfig.tau,
          seed: int = 0,
@@ -414,7 +432,7 @@ def train_cli(train: str,                 # training file (.json, .jsonl or LETO
     for f in (train, val):
         if not Path(f).is_file(): raise FileNotFoundError(f'{f}: no such file')
     cfg = TrainConfig(train=train, val=val, out=out, loss=loss, model=model, epochs=epochs, lr=lr, batch_size=batch_size,
-                      dropout=dropout, weight_decay=weight_decay, d=d, norm=norm, patience=patience, margin=margin,
+                      dropout=dropout, weight_decay=weight_decay, d=d, norm=norm, patience=patience, ema_epochs=ema_epochs, margin=margin,
                       tau=tau, seed=seed, device=device, threads=threads, resume=bool(resume), progress=not quiet)
     try: res = run_training(cfg)
     except TrainingError as e:
@@ -432,7 +450,7 @@ def main(argv=None):
 # %% ../nbs/06_train.ipynb #1e30076a
 def lr_find_cli(train: str,               # training file
                  out: str = 'checkpoints',   # folder for lr_find.png and lr_find.json
-                 loss: str = 'ce', model: str = 'listranker', batch_size: int = TrainConfig.batch_size,
+                 loss: str = TrainConfig.loss, model: str = 'listranker', batch_size: int = TrainConfig.batch_size,
                  steps: int = 200,        # steps of the exponential sweep
                  start: float = 1e-6, end: float = 1.0, seed: int = 0, device: str = 'auto'):
     "Learning-rate range test: plot loss against an exponentially rising learning rate."
