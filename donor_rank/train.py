@@ -45,6 +45,7 @@ class TrainConfig:
     d: int = 64                    # model width
     heads: int = 4
     norm: str = 'layer'            # 'layer' | 'batch' | 'none'
+    wide: bool = True              # add the linear + bilinear 'wide' path to the list ranker
     warmup: float = 0.05           # fraction of all steps spent warming up
     clip: float = 1.0              # gradient-norm clip
     ema_epochs: float = 2.0        # evaluate and save an exponential moving average of the weights over about this many epochs (0 = off)
@@ -295,7 +296,7 @@ def train(cfg: TrainConfig) -> dict:
         feat = Featurizer().fit(tr)
     dtr, dva = feat.encode(tr), feat.encode(va)
     if (dtr.target.sum(1) > 0).sum() == 0: raise DataError('no example has a label or relevance to learn from', file=cfg.train)
-    model = build_model(cfg.model, feat.dims, d=cfg.d, heads=cfg.heads, dropout=cfg.dropout, norm=cfg.norm).to(device)
+    model = build_model(cfg.model, feat.dims, d=cfg.d, heads=cfg.heads, dropout=cfg.dropout, norm=cfg.norm, wide=cfg.wide).to(device)
     order = lambda e: epoch_order(len(dtr), e, cfg.seed, ctx.rank, ctx.world)
     bs = max(1, math.ceil(cfg.batch_size / ctx.world))      # cfg.batch_size is the global batch
     steps = math.ceil(len(order(0)) / bs)
@@ -369,7 +370,7 @@ def lr_find(cfg: TrainConfig, start: float = 1e-6, end: float = 1.0, steps: int 
     torch.manual_seed(cfg.seed)
     tr = read_dataset(cfg.train)
     feat = Featurizer().fit(tr); data = feat.encode(tr)
-    model = build_model(cfg.model, feat.dims, d=cfg.d, heads=cfg.heads, dropout=cfg.dropout, norm=cfg.norm).to(device)
+    model = build_model(cfg.model, feat.dims, d=cfg.d, heads=cfg.heads, dropout=cfg.dropout, norm=cfg.norm, wide=cfg.wide).to(device)
     loss_fn = get_loss(cfg.loss, margin=cfg.margin, tau=cfg.tau)
     opt = torch.optim.AdamW(model.parameters(), lr=start, weight_decay=cfg.weight_decay)
     mult = (end / start) ** (1 / (steps - 1))
@@ -413,6 +414,7 @@ def train_cli(train: str,                 # training file (.json, .jsonl or LETO
          weight_decay: float = TrainConfig.weight_decay,
          d: int = TrainConfig.d,          # model width
          norm: str = TrainConfig.norm,    # layer|batch|none
+         no_wide: store_true = False,     # drop the linear + bilinear wide path (ablation)
          patience: int = TrainConfig.patience,  # early-stopping patience in epochs (0 = never stop early)
          ema_epochs: float = TrainConfig.ema_epochs,  # average the weights over about this many epochs (0 = off)
          margin: float = TrainConfig.margin,
@@ -432,7 +434,7 @@ def train_cli(train: str,                 # training file (.json, .jsonl or LETO
     for f in (train, val):
         if not Path(f).is_file(): raise FileNotFoundError(f'{f}: no such file')
     cfg = TrainConfig(train=train, val=val, out=out, loss=loss, model=model, epochs=epochs, lr=lr, batch_size=batch_size,
-                      dropout=dropout, weight_decay=weight_decay, d=d, norm=norm, patience=patience, ema_epochs=ema_epochs, margin=margin,
+                      dropout=dropout, weight_decay=weight_decay, d=d, norm=norm, wide=not no_wide, patience=patience, ema_epochs=ema_epochs, margin=margin,
                       tau=tau, seed=seed, device=device, threads=threads, resume=bool(resume), progress=not quiet)
     try: res = run_training(cfg)
     except TrainingError as e:

@@ -220,12 +220,7 @@ def _one_error_line(res, prog):
     return line
 
 
-TRAIN_PY_FIX = pytest.mark.xfail(strict=True, reason="train.py names only the val file when the train and val task types "
-                                  "differ; the fix (naming both files) is with the owner of nbs/06_train.ipynb")
-
-
-@pytest.mark.parametrize('name,role', [pytest.param(n, r, marks=TRAIN_PY_FIX if (n, r) == ('task_type_other', 'train') else ())
-                                       for n in BAD for r in ROLES])
+@pytest.mark.parametrize('name,role', [(n, r) for n in BAD for r in ROLES])
 def test_bad_data(runs, name, role):
     d, res, info = runs
     prog = {'train': 'train', 'val': 'train'}.get(role, role)
