@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATA := data
 CKPT := checkpoints
 
-.PHONY: install test demo lab export clean-nbs bench
+.PHONY: install test demo lab export clean-nbs bench analysis
 
 install: $(STAMP)
 
@@ -31,12 +31,30 @@ test: install
 	$(BIN)/pytest -q tests
 
 demo: install
-	$(BIN)/donor_rank_generate --n-train 2000 --n-val 400 --n-test 1000 --seed 0 --out $(DATA)/
+	$(BIN)/donor_rank_generate --n-train 2000 --n-val 400 --n-test 2000 --seed 0 --out $(DATA)/
+	$(BIN)/donor_rank_train --train $(DATA)/donor_selection_train.json --val $(DATA)/donor_selection_val.json --out $(CKPT)/
+	$(BIN)/donor_rank_evaluate --checkpoint $(CKPT)/best_model.pt --data $(DATA)/donor_selection_test.json \
+	  --task-type donor_selection --out $(CKPT)/test_predictions.jsonl
+	$(BIN)/donor_rank_inspect --checkpoint $(CKPT)/best_model.pt --data $(DATA)/donor_selection_test.json \
+	  --task-type donor_selection --num-samples 3
 	@echo
-	@echo "demo outputs: data in $(DATA)/"
+	@echo "demo outputs:"
+	@echo "  data         $(DATA)/donor_selection_{train,val,test}.json"
+	@echo "  model        $(CKPT)/best_model.pt (and last_model.pt, to resume)"
+	@echo "  training     $(CKPT)/metrics.jsonl, $(CKPT)/curves.png"
+	@echo "  predictions  $(CKPT)/test_predictions.jsonl"
 
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=nbs
 
 bench: install
 	$(PY) bench/bench_generate.py
+	$(PY) bench/bench_features.py
+	$(PY) bench/bench_lightgbm_signal.py
+	$(PY) bench/bench_ranking.py
+	$(PY) bench/bench_score_pool.py
+
+analysis: install
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=3600 nbs/10_collapse.ipynb nbs/11_loss_comparison.ipynb
+	$(BIN)/nbdev_clean --fname nbs/10_collapse.ipynb
+	$(BIN)/nbdev_clean --fname nbs/11_loss_comparison.ipynb

@@ -38,7 +38,7 @@ class TrainConfig:
     loss: str = 'listnet'          # a name from LOSSES, or a weighted sum 'ce+margin', 'ce+0.5*margin'
     model: str = 'listranker'      # 'listranker' or the 'mlp' baseline
     epochs: int = 30
-    lr: float = 1e-2
+    lr: float = 2e-2
     batch_size: int = 32
     weight_decay: float = 1e-2
     dropout: float = 0.1
@@ -390,13 +390,15 @@ def lr_find(cfg: TrainConfig, start: float = 1e-6, end: float = 1.0, steps: int 
     lg = np.log10(lrs); grad = np.gradient(np.array(losses), lg) if len(lrs) > 2 else np.zeros(len(lrs))
     upto = int(np.argmin(losses)) + 1
     steep = float(lrs[int(np.argmin(grad[:upto]))]) if upto > 1 else float(lrs[0])
-    res = {'lrs': lrs, 'losses': losses, 'suggested_lr': steep, 'min_loss_lr': float(lrs[upto - 1])}
+    res = {'lrs': lrs, 'losses': losses, 'suggested_lr': float(lrs[upto - 1]) / 10, 'steepest_lr': steep,
+           'min_loss_lr': float(lrs[upto - 1])}
     out = Path(cfg.out); out.mkdir(parents=True, exist_ok=True)
     with atomic_write(out/'lr_find.json', 'w') as f: json.dump(res, f)
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(lrs, losses); ax.set_xscale('log'); ax.set_xlabel('learning rate'); ax.set_ylabel('smoothed loss')
-    ax.axvline(steep, color='red', ls=':', label=f'steepest {steep:.2g}'); ax.legend(); fig.tight_layout()
+    ax.axvline(res['suggested_lr'], color='red', ls=':', label=f"suggested {res['suggested_lr']:.2g} (min / 10)")
+    ax.axvline(steep, color='gray', ls=':', label=f'steepest {steep:.2g}'); ax.legend(); fig.tight_layout()
     with atomic_write(out/'lr_find.png', 'wb') as f: fig.savefig(f, format='png', dpi=90)
     plt.close(fig)
     return res
@@ -461,7 +463,8 @@ def lr_find_cli(train: str,               # training file
     get_loss(loss)
     r = lr_find(TrainConfig(train=train, out=out, loss=loss, model=model, batch_size=batch_size, seed=seed, device=device),
                 start=start, end=end, steps=steps)
-    print(f"suggested lr {r['suggested_lr']:.3g} (steepest descent); loss is lowest at {r['min_loss_lr']:.3g}; plot in {out}/lr_find.png")
+    print(f"suggested lr {r['suggested_lr']:.3g} (a tenth of where the loss is lowest, {r['min_loss_lr']:.3g}); "
+          f"steepest descent at {r['steepest_lr']:.3g}; plot in {out}/lr_find.png")
 
 def lr_find_main(argv=None):
     "Console script `donor_rank_lr_find`."
