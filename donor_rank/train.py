@@ -14,6 +14,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 from fastcore.script import store_true
 from tqdm.auto import tqdm
+from matplotlib.figure import Figure   # drawn without pyplot, so a notebook's backend is left alone
 
 import donor_rank
 from .schema import DataError, CheckpointError, atomic_write, read_dataset, run_cli, SCHEMA_VERSION
@@ -217,10 +218,8 @@ def diagnose(rows: list[dict], spread_min: float = 0.1, flat_epochs: int = 5, fl
 # %% ../nbs/06_train.ipynb #ac395100
 def plot_curves(rows: list[dict], path) -> Path:
     "Save the training curves of `rows` (metrics.jsonl rows) as a PNG, atomically."
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
     ep = [r['epoch'] for r in rows]
-    fig, ax = plt.subplots(1, 4, figsize=(17, 3.6))
+    fig = Figure(figsize=(17, 3.6)); ax = fig.subplots(1, 4)
     ax[0].plot(ep, [r['train_loss'] for r in rows], label='train'); ax[0].plot(ep, [r['val_loss'] for r in rows], label='val')
     ax[0].set_title('loss'); ax[0].legend()
     for k in ('val_top1', 'val_top3', 'val_mrr', 'val_ndcg@10', 'val_oracle_top1'):
@@ -234,7 +233,6 @@ def plot_curves(rows: list[dict], path) -> Path:
     fig.tight_layout()
     path = Path(path)
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=90)
-    plt.close(fig)
     return path
 
 # %% ../nbs/06_train.ipynb #2b53cdf4
@@ -394,13 +392,11 @@ def lr_find(cfg: TrainConfig, start: float = 1e-6, end: float = 1.0, steps: int 
            'min_loss_lr': float(lrs[upto - 1])}
     out = Path(cfg.out); out.mkdir(parents=True, exist_ok=True)
     with atomic_write(out/'lr_find.json', 'w') as f: json.dump(res, f)
-    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4)); ax = fig.subplots()
     ax.plot(lrs, losses); ax.set_xscale('log'); ax.set_xlabel('learning rate'); ax.set_ylabel('smoothed loss')
     ax.axvline(res['suggested_lr'], color='red', ls=':', label=f"suggested {res['suggested_lr']:.2g} (min / 10)")
     ax.axvline(steep, color='gray', ls=':', label=f'steepest {steep:.2g}'); ax.legend(); fig.tight_layout()
     with atomic_write(out/'lr_find.png', 'wb') as f: fig.savefig(f, format='png', dpi=90)
-    plt.close(fig)
     return res
 
 # %% ../nbs/06_train.ipynb #02177e67
