@@ -440,7 +440,7 @@ def train_cli(train: str,                 # training file (.json, .jsonl or LETO
     if int(os.environ.get('RANK', '0')) == 0:
         b = res['best']
         print(f"best epoch {b['epoch']}: val top1 {b.get('top1', float('nan')):.4f} top3 {b.get('top3', float('nan')):.4f} "
-              f"mrr {b.get('mrr', float('nan')):.4f}; outputs in {out}/ (best_model.pt, last_model.pt, metrics.jsonl, curves.png)")
+              f"mrr {b.get('mrr', float('nan')):.4f}; outputs in {Path(out)}/ (best_model.pt, last_model.pt, metrics.jsonl, curves.png)")
     if dist.is_initialized(): dist.destroy_process_group()
 
 def main(argv=None):
