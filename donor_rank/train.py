@@ -21,13 +21,13 @@ from .schema import DataError, CheckpointError, atomic_write, read_dataset, run_
 from .features import Featurizer, Batch
 from .model import build_model
 from .losses import get_loss, LOSSES
-from .metrics import compute_metrics
+from .metrics import compute_metrics, LOWER_IS_BETTER
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'CKPT_VERSION', 'run_training', 'TrainConfig', 'pick_device', 'Dist', 'init_dist', 'epoch_order',
-           'save_checkpoint', 'load_checkpoint', 'make_scheduler', 'rolled', 'cat_batches', 'batch_loss', 'predict',
-           'evaluate', 'diagnose', 'plot_curves', 'ema_decay', 'TrainingError', 'train', 'lr_find', 'train_cli', 'main',
-           'lr_find_cli', 'lr_find_main']
+__all__ = ['CKPT_FORMAT', 'CKPT_VERSION', 'MONITORS', 'run_training', 'TrainConfig', 'pick_device', 'Dist', 'init_dist',
+           'epoch_order', 'save_checkpoint', 'load_checkpoint', 'make_scheduler', 'rolled', 'cat_batches', 'batch_loss',
+           'predict', 'evaluate', 'diagnose', 'plot_curves', 'ema_decay', 'TrainingError', 'train', 'lr_find',
+           'train_cli', 'main', 'lr_find_cli', 'lr_find_main']
 
 # %% ../nbs/06_train.ipynb #27bb9f7c
 @dataclass
@@ -51,7 +51,7 @@ class TrainConfig:
     clip: float = 1.0              # gradient-norm clip
     ema_epochs: float = 2.0        # evaluate and save an exponential moving average of the weights over about this many epochs (0 = off)
     patience: int = 15             # epochs without improvement of `monitor` before stopping (0 = never)
-    monitor: str = 'mrr'           # validation metric for best checkpoint and early stopping (higher is better)
+    monitor: str = 'loss'          # validation metric for best checkpoint and early stopping ('loss' and 'regret' lower is better)
     margin: float = 1.0            # margin of the pairwise hinge
     tau: float = 0.2               # temperature of the contrastive loss
     seed: int = 0
@@ -241,6 +241,8 @@ def ema_decay(epochs: float, steps_per_epoch: int) -> float:
     return max(0.0, 1.0 - 1.0 / max(1.0, epochs * steps_per_epoch))
 
 # %% ../nbs/06_train.ipynb #499b1f11
+MONITORS = ('loss', 'mrr', 'top1', 'top3', 'ndcg@3', 'ndcg@10', 'regret', 'oracle_agreement')
+
 class TrainingError(RuntimeError):
     "Training cannot go on (for example a non-finite loss); the last good checkpoint is kept."
 
@@ -303,7 +305,8 @@ def train(cfg: TrainConfig) -> dict:
     ema = (torch.optim.swa_utils.AveragedModel(model, use_buffers=True,
                                                multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(ema_decay(cfg.ema_epochs, steps)))
            if cfg.ema_epochs > 0 else None)
-    rows, best, stale, start = [], {'epoch': -1, cfg.monitor: -math.inf}, 0, 0
+    sign = -1.0 if cfg.monitor in ('loss',) + tuple(LOWER_IS_BETTER) else 1.0   # compare sign * value, higher is better
+    rows, best, stale, start = [], {'epoch': -1, cfg.monitor: -sign * math.inf}, 0, 0
     if ck is not None:
         model.load_state_dict(ck['train_state'] if ema is not None else ck['model_state'])
         if ema is not None: ema.load_state_dict(ck['ema_state'])
@@ -343,7 +346,7 @@ def train(cfg: TrainConfig) -> dict:
         rows.append(row)
         row['warnings'] = diagnose(rows)
         for w in row['warnings']: _log(f'epoch {epoch}: WARNING {w}', ctx)
-        improved = ev[cfg.monitor] > best[cfg.monitor] + 1e-9
+        improved = sign * ev[cfg.monitor] > sign * best[cfg.monitor] + 1e-9
         if improved: best, stale = {'epoch': epoch, **{k: ev[k] for k in ev}}, 0
         else: stale += 1
         if ctx.main:
@@ -415,6 +418,7 @@ def train_cli(train: str,                 # training file (.json, .jsonl or LETO
          no_wide: store_true = False,     # drop the linear + bilinear wide path (ablation)
          patience: int = TrainConfig.patience,  # early-stopping patience in epochs (0 = never stop early)
          ema_epochs: float = TrainConfig.ema_epochs,  # average the weights over about this many epochs (0 = off)
+         monitor: str = TrainConfig.monitor,  # validation metric for early stopping and best_model.pt: loss, mrr, top1, ndcg@10, ...
          margin: float = TrainConfig.margin,
          tau: float = TrainConfig.tau,
          seed: int = 0,
@@ -428,11 +432,12 @@ def train_cli(train: str,                 # training file (.json, .jsonl or LETO
     if not (lr > 0): raise ValueError(f'--lr must be positive, got {lr}')
     if not (0 <= dropout < 1): raise ValueError(f'--dropout must be in [0, 1), got {dropout}')
     if norm not in ('layer', 'batch', 'none'): raise ValueError(f'--norm must be layer, batch or none, got {norm!r}')
+    if monitor not in MONITORS: raise ValueError(f"--monitor must be one of {', '.join(MONITORS)}, got {monitor!r}")
     get_loss(loss, margin=margin, tau=tau)
     for f in (train, val):
         if not Path(f).is_file(): raise FileNotFoundError(f'{f}: no such file')
     cfg = TrainConfig(train=train, val=val, out=out, loss=loss, model=model, epochs=epochs, lr=lr, batch_size=batch_size,
-                      dropout=dropout, weight_decay=weight_decay, d=d, norm=norm, wide=not no_wide, patience=patience, ema_epochs=ema_epochs, margin=margin,
+                      dropout=dropout, weight_decay=weight_decay, d=d, norm=norm, wide=not no_wide, patience=patience, ema_epochs=ema_epochs, monitor=monitor, margin=margin,
                       tau=tau, seed=seed, device=device, threads=threads, resume=bool(resume), progress=not quiet)
     try: res = run_training(cfg)
     except TrainingError as e:
