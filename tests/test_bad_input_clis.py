@@ -26,7 +26,7 @@ from donor_rank.synth import generate
 from donor_rank.train import TrainConfig, train
 
 BIN = Path(sys.executable).parent
-TRAIN, EVAL, INSPECT = (str(BIN / f'donor_rank_{s}') for s in ('train', 'evaluate', 'inspect'))
+TRAIN, EVAL, INSPECT, LRFIND = (str(BIN / f'donor_rank_{s}') for s in ('train', 'evaluate', 'inspect', 'lr_find'))
 TINY = ['--epochs', '1', '--d', '8', '--batch-size', '16', '--quiet']   # never reached on bad input; cheap if it were
 
 
@@ -70,7 +70,7 @@ BAD = {
     'nan': (_feat(1, 2, 'age', float('nan')), ["example 1 (id '{id1}')", "field 'candidates[2].features.age'", 'NaN']),
     'infinity': (_feat(1, 2, 'age', float('inf')), ["example 1 (id '{id1}')", "field 'candidates[2].features.age'", 'nfinit']),
 }
-ROLES = ('train', 'val', 'evaluate', 'inspect')
+ROLES = ('train', 'val', 'evaluate', 'inspect', 'lr_find')
 CKPTS = ('text', 'empty', 'truncated', 'code_pickle', 'other_task', 'other_version')
 CKPT_WORDS = {'text': ['a text file'], 'empty': ['an empty file'], 'truncated': ['truncated or corrupt'],
               'code_pickle': ['refused', 'nothing in it was run'], 'other_task': ["task type 'ranking'"],
@@ -176,11 +176,12 @@ def runs(tmp_path_factory):
     for name in BAD:
         pv = _write_bad(d / 'bad' / f'va_{name}.json', name, _doc(vas))
         pt = _write_bad(d / 'bad' / f'tr_{name}.json', name, small_tr)
-        info[name] = {'train': pt, 'val': pv, 'evaluate': pv, 'inspect': pv}
+        info[name] = {'train': pt, 'val': pv, 'evaluate': pv, 'inspect': pv, 'lr_find': pt}
         cmds[('data', name, 'train')] = [TRAIN, '--train', str(pt), '--val', str(d / 'va.json'), '--out', str(d / 'out' / f'tr_{name}'), *TINY]
         cmds[('data', name, 'val')] = [TRAIN, '--train', str(d / 'tr.json'), '--val', str(pv), '--out', str(d / 'out' / f'va_{name}'), *TINY]
         cmds[('data', name, 'evaluate')] = [EVAL, '--checkpoint', str(good), '--data', str(pv), '--out', str(d / 'pred' / f'{name}.jsonl')]
         cmds[('data', name, 'inspect')] = [INSPECT, '--checkpoint', str(good), '--data', str(pv)]
+        cmds[('data', name, 'lr_find')] = [LRFIND, '--train', str(pt), '--out', str(d / 'out' / f'lr_{name}'), '--steps', '5']
     info['small_tr_ids'] = [ex['id'] for ex in small_tr['examples']]
     # checkpoint cases
     for name in CKPTS:
@@ -220,19 +221,20 @@ def _one_error_line(res, prog):
     return line
 
 
-@pytest.mark.parametrize('name,role', [(n, r) for n in BAD for r in ROLES])
+@pytest.mark.parametrize('name,role', [(n, r) for n in BAD for r in ROLES
+                                       if (n, r) != ('task_type_other', 'lr_find')])   # lr_find reads one file: any valid task type is fine
 def test_bad_data(runs, name, role):
     d, res, info = runs
-    prog = {'train': 'train', 'val': 'train'}.get(role, role)
+    prog = {'val': 'train'}.get(role, role)
     line = _one_error_line(res[('data', name, role)], prog)
     f = info[name][role]
     assert str(f) in line, (f, line)                                   # names the bad file
-    ids = info['small_tr_ids'] if role == 'train' else info['ids']
+    ids = info['small_tr_ids'] if role in ('train', 'lr_find') else info['ids']
     for w in BAD[name][1]:
         w = w.replace('{id1}', ids[1]).replace('{id2}', ids[2])
         assert w in line, (w, line)
-    if role in ('train', 'val'):                                       # the run folder holds no checkpoint
-        out = d / 'out' / f"{'tr' if role == 'train' else 'va'}_{name}"
+    if role in ('train', 'val', 'lr_find'):                            # the run folder holds nothing
+        out = d / 'out' / f"{dict(train='tr', val='va', lr_find='lr')[role]}_{name}"
         assert not out.exists() or not list(out.iterdir()), list(out.iterdir())
     if role == 'evaluate':
         assert not (d / 'pred' / f'{name}.jsonl').exists()
