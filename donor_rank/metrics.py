@@ -141,6 +141,7 @@ def compute_metrics(scores, target, mask=None, utility=None) -> dict[str, float]
     dev = scores.device
     target, mask = target.to(dev), mask.to(dev).bool()
     names = [n for n in METRICS if n not in UTILITY_METRICS]
+    if mask.numel() == 0: return {n: math.nan for n in names}          # no lists, or lists of no candidates
     if utility is not None:
         utility = utility.to(dev)
         if (~(mask & utility.isnan()).any(-1)).any(): names += list(UTILITY_METRICS)

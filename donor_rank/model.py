@@ -43,11 +43,13 @@ class MLP(nn.Module):
 
 # %% ../nbs/03_model.ipynb #0d891030
 class CatEmbed(nn.Module):
-    "One embedding table per categorical feature, stored as a single table with offsets."
+    "One embedding table per categorical feature, stored as a single table with offsets; unknown and missing rows start at zero."
     def __init__(self, cards: list, d: int):
         super().__init__()
         self.emb = nn.Embedding(max(1, sum(cards)), d)
         self.register_buffer('offsets', torch.tensor([0] + list(cards[:-1]), dtype=torch.long).cumsum(0)[:len(cards)], persistent=False)
+        with torch.no_grad():                       # the unknown (0) and missing (1) rows of each feature: neutral
+            for k in (0, 1): self.emb.weight[(self.offsets + k)[torch.tensor(list(cards)) > k]] = 0.
 
     def forward(self, cat):                         # (..., Pc) long -> (..., Pc, d)
         return self.emb(cat + self.offsets)
@@ -57,7 +59,7 @@ class FeatureTokens(nn.Module):
     "One d-vector per feature: numeric value*w_f + missing*m_f + b_f; categorical embedding + feature-id embedding."
     def __init__(self, n_num: int, cards: list, d: int):
         super().__init__()
-        self.w, self.m, self.b = (nn.Parameter(torch.randn(n_num, d) * s) for s in (1.0, 1.0, 0.1))
+        self.w, self.m, self.b = (nn.Parameter(torch.randn(n_num, d) * s) for s in (1.0, 0.0, 0.1))   # missing: neutral at start
         self.cat, self.fid = CatEmbed(cards, d), nn.Parameter(torch.randn(len(cards), d) * 0.1)
 
     def forward(self, num, miss, cat):             # (N, Pn), (N, Pn), (N, Pc) -> (N, Pn + Pc, d)
@@ -85,6 +87,8 @@ class CandidateEncoder(nn.Module):
     def __init__(self, n_num: int, cards: list, d: int, norm: str = 'layer', dropout: float = 0.1):
         super().__init__()
         self.lin = nn.Linear(2 * n_num, d) if n_num else None
+        if self.lin is not None:
+            with torch.no_grad(): self.lin.weight[:, n_num:] = 0.   # missing flags: neutral at start
         self.cat, self.bias = CatEmbed(cards, d), nn.Parameter(torch.zeros(d))
         self.mlp = MLP(d, d, d, norm, dropout)
 

@@ -21,13 +21,13 @@ from .schema import DataError, CheckpointError, atomic_write, read_dataset, run_
 from .features import Featurizer, Batch
 from .model import build_model
 from .losses import get_loss, LOSSES
-from .metrics import compute_metrics, LOWER_IS_BETTER
+from .metrics import compute_metrics, LOWER_IS_BETTER, UTILITY_METRICS
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'CKPT_VERSION', 'MONITORS', 'run_training', 'TrainConfig', 'pick_device', 'Dist', 'init_dist',
-           'epoch_order', 'save_checkpoint', 'load_checkpoint', 'make_scheduler', 'rolled', 'cat_batches', 'batch_loss',
-           'predict', 'evaluate', 'diagnose', 'plot_curves', 'ema_decay', 'TrainingError', 'train', 'lr_find',
-           'train_cli', 'main', 'lr_find_cli', 'lr_find_main']
+__all__ = ['CKPT_FORMAT', 'CKPT_VERSION', 'MONITORS', 'TrainConfig', 'pick_device', 'Dist', 'init_dist', 'epoch_order',
+           'save_checkpoint', 'load_checkpoint', 'make_scheduler', 'rolled', 'cat_batches', 'batch_loss', 'predict',
+           'evaluate', 'diagnose', 'plot_curves', 'ema_decay', 'TrainingError', 'train', 'lr_find', 'train_cli', 'main',
+           'lr_find_cli', 'lr_find_main']
 
 # %% ../nbs/06_train.ipynb #27bb9f7c
 @dataclass
@@ -63,7 +63,9 @@ class TrainConfig:
 # %% ../nbs/06_train.ipynb #51112a87
 def pick_device(pref: str = 'auto', local_rank: int = 0) -> torch.device:
     "The requested device, or the best one here: CUDA, then MPS, then CPU."
-    if pref != 'auto': return torch.device(pref)
+    if pref != 'auto':
+        d = torch.device(pref)
+        return torch.device('cuda', local_rank) if d.type == 'cuda' and d.index is None else d
     if torch.cuda.is_available(): return torch.device('cuda', local_rank % torch.cuda.device_count())
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
@@ -211,7 +213,7 @@ def diagnose(rows: list[dict], spread_min: float = 0.1, flat_epochs: int = 5, fl
     if len(losses) > flat_epochs and max(losses) - min(losses) < flat_tol:
         out.append(f'collapse: validation loss has not moved for {flat_epochs} epochs ({losses[-1]:.4f})')
     prev = [x['grad_norm'] for x in rows[:-1] if math.isfinite(x.get('grad_norm', float('nan')))]
-    if prev and r.get('grad_norm_max', 0) > 10 * max(1.0, float(np.median(prev))) * 10:
+    if prev and r.get('grad_norm_max', 0) > 10 * max(1.0, float(np.median(prev))):
         out.append(f"exploding gradients: max norm {r['grad_norm_max']:.3g} vs median {np.median(prev):.3g} before clipping")
     return out
 
@@ -272,9 +274,9 @@ def _state(cfg, feat, model, task_type, epoch, rows, best, stale, opt=None, sche
 
 # %% ../nbs/06_train.ipynb #ef313e7e
 def _check_resume(ck: dict, cfg: TrainConfig, path):
-    "Refuse to resume a run whose settings differ from this one's (other than resume/progress/epochs)."
+    "Refuse to resume a run whose settings differ from this one's (`epochs` too: the schedule's length depends on it)."
     old = ck['config']
-    diff = [k for k in asdict(cfg) if k not in ('resume', 'progress', 'epochs', 'device') and old.get(k) != getattr(cfg, k)]
+    diff = [k for k in asdict(cfg) if k not in ('resume', 'progress', 'device', 'threads') and old.get(k) != getattr(cfg, k)]
     if diff: raise CheckpointError(f"{path}: cannot resume: settings differ from the saved run ({', '.join(f'{k}={old.get(k)!r}' for k in diff)})")
 
 # %% ../nbs/06_train.ipynb #ad73ab6a
@@ -286,6 +288,10 @@ def train(cfg: TrainConfig) -> dict:
     random.seed(cfg.seed); np.random.seed(cfg.seed % 2**32); torch.manual_seed(cfg.seed)
     loss_fn = get_loss(cfg.loss, margin=cfg.margin, tau=cfg.tau)
     tr, va = read_dataset(cfg.train), read_dataset(cfg.val)
+    for f, ds in ((cfg.train, tr), (cfg.val, va)):
+        if not len(ds): raise DataError('no examples to train or validate on', file=f, field='examples')
+    if cfg.monitor in UTILITY_METRICS and not any('utility' in ex for ex in va.examples):
+        raise DataError(f"--monitor {cfg.monitor} needs 'utility' in the validation data, and it has none", file=cfg.val, field='utility')
     if va.task_type != tr.task_type:
         raise DataError(f"task type {va.task_type!r} differs from the training file {cfg.train}'s {tr.task_type!r}", file=cfg.val, field='task_type')
     ck = None
@@ -328,8 +334,10 @@ def train(cfg: TrainConfig) -> dict:
         for i in range(0, len(idx), bs):
             mb = dtr[idx[i:i + bs]].to(device)
             loss = batch_loss(net, mb, loss_fn)
-            if not torch.isfinite(loss):
-                raise TrainingError(f'non-finite loss ({loss.item()}) at epoch {epoch}, step {i // bs}: '
+            bad = (~torch.isfinite(loss.detach())).to(torch.float32)
+            if ctx.world > 1: dist.all_reduce(bad)           # every rank stops together, none hangs
+            if bad.item():
+                raise TrainingError(f'non-finite loss at epoch {epoch}, step {i // bs}: '
                                     f'stopped; the last good checkpoint is {last_p if last_p.exists() else "(none yet)"}')
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -337,8 +345,9 @@ def train(cfg: TrainConfig) -> dict:
             opt.step(); sched.step()
             if ema is not None: ema.update_parameters(model)
             tot += loss.item() * len(mb); cnt += len(mb)
-        tl = torch.tensor([tot, cnt], dtype=torch.float64)
+        tl = torch.tensor([tot, cnt], dtype=torch.float64, device=device)   # nccl reduces device tensors only
         if ctx.world > 1: dist.all_reduce(tl)
+        tl = tl.cpu()
         ev = evaluate(model if ema is None else ema.module, dva, loss_fn, device, ctx)
         row = {'epoch': epoch, 'train_loss': float(tl[0] / tl[1]), **{f'val_{k}': v for k, v in ev.items()},
                'grad_norm': float(np.mean(norms)), 'grad_norm_max': float(np.max(norms)),
@@ -361,7 +370,7 @@ def train(cfg: TrainConfig) -> dict:
     if ctx.world > 1: dist.barrier()
     return {'best': best, 'epochs_run': len(rows), 'last': rows[-1] if rows else None, 'out': str(out)}
 
-run_training = train  # the CLI's `--train FILE` flag shadows the name `train` inside `train_cli`
+_run_training = train  # the CLI's `--train FILE` flag shadows the name `train` inside `train_cli`
 
 # %% ../nbs/06_train.ipynb #070e47e1
 def lr_find(cfg: TrainConfig, start: float = 1e-6, end: float = 1.0, steps: int = 200, beta: float = 0.9) -> dict:
@@ -388,6 +397,7 @@ def lr_find(cfg: TrainConfig, start: float = 1e-6, end: float = 1.0, steps: int 
         avg = beta * avg + (1 - beta) * loss.item(); sm = avg / (1 - beta ** (step + 1))
         lrs.append(lr); losses.append(sm); best = min(best, sm)
         if sm > 4 * best and step > 10: break
+    if len(lrs) < 2: raise TrainingError(f'the loss was not finite from the first steps (learning rate {start:g}); nothing to plot')
     lg = np.log10(lrs); grad = np.gradient(np.array(losses), lg) if len(lrs) > 2 else np.zeros(len(lrs))
     upto = int(np.argmin(losses)) + 1
     steep = float(lrs[int(np.argmin(grad[:upto]))]) if upto > 1 else float(lrs[0])
@@ -439,7 +449,7 @@ def train_cli(train: str,                 # training file (.json, .jsonl or LETO
     cfg = TrainConfig(train=train, val=val, out=out, loss=loss, model=model, epochs=epochs, lr=lr, batch_size=batch_size,
                       dropout=dropout, weight_decay=weight_decay, d=d, norm=norm, wide=not no_wide, patience=patience, ema_epochs=ema_epochs, monitor=monitor, margin=margin,
                       tau=tau, seed=seed, device=device, threads=threads, resume=bool(resume), progress=not quiet)
-    try: res = run_training(cfg)
+    try: res = _run_training(cfg)
     except TrainingError as e:
         print(f'donor_rank_train: error: {e}', file=sys.stderr); sys.exit(1)
     if int(os.environ.get('RANK', '0')) == 0:
@@ -461,9 +471,13 @@ def lr_find_cli(train: str,               # training file
     "Learning-rate range test: plot loss against an exponentially rising learning rate."
     if not Path(train).is_file(): raise FileNotFoundError(f'{train}: no such file')
     if not (0 < start < end): raise ValueError(f'need 0 < --start < --end, got {start}, {end}')
+    if steps < 2: raise ValueError(f'--steps must be at least 2, got {steps}')
     get_loss(loss)
-    r = lr_find(TrainConfig(train=train, out=out, loss=loss, model=model, batch_size=batch_size, seed=seed, device=device),
-                start=start, end=end, steps=steps)
+    try:
+        r = lr_find(TrainConfig(train=train, out=out, loss=loss, model=model, batch_size=batch_size, seed=seed, device=device),
+                    start=start, end=end, steps=steps)
+    except TrainingError as e:
+        print(f'donor_rank_lr_find: error: {e}', file=sys.stderr); sys.exit(1)
     print(f"suggested lr {r['suggested_lr']:.3g} (a tenth of where the loss is lowest, {r['min_loss_lr']:.3g}); "
           f"steepest descent at {r['steepest_lr']:.3g}; plot in {out}/lr_find.png")
 
