@@ -166,11 +166,11 @@ def get_loss(spec, **kw):
         parts.append((float(m.group(1) or 1.), LOSSES[m.group(2)]))
     unknown = set(kw) - {p for f in LOSSES.values() for p in _params(f)}
     if unknown: raise ValueError(f"no loss takes argument(s) {', '.join(sorted(unknown))}")
+    bound = [(w, f, set(_params(f)), {k: v for k, v in kw.items() if k in _params(f)}) for w, f in parts]  # once, not per step
     def loss(scores, target, mask, **call_kw):
         total = 0.
-        for w, f in parts:
-            ps = _params(f)
-            total = total + w * f(scores, target, mask, **{k: v for k, v in {**kw, **call_kw}.items() if k in ps})
+        for w, f, ps, fkw in bound:
+            total = total + w * f(scores, target, mask, **{**fkw, **{k: v for k, v in call_kw.items() if k in ps}})
         return total
     loss.__name__ = loss.__qualname__ = str(spec).replace(' ', '')
     loss.parts, loss.kwargs = parts, kw

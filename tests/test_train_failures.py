@@ -52,3 +52,24 @@ def test_cli_missing_file(data):
     r = subprocess.run([str(BIN / 'donor_rank_train'), '--train', str(data / 'nope.json'), '--val', str(data / 'va.json'),
                         '--out', str(data / 'y')], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and 'nope.json' in r.stderr and 'Traceback' not in r.stderr
+
+
+def _one_line(r):
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count('\n') == 1 and 'Traceback' not in r.stderr, r.stderr
+    return r.stderr
+
+
+def test_edge_inputs_one_line(data, tmp_path):
+    import json
+    doc = json.loads((data / 'va.json').read_text())
+    empty = tmp_path / 'empty.json'; empty.write_text(json.dumps({**doc, 'examples': []}))
+    no_util = tmp_path / 'no_util.json'
+    for ex in doc['examples']: ex.pop('utility'); ex.pop('oracle')
+    no_util.write_text(json.dumps(doc))
+    run = lambda *a: subprocess.run([str(BIN / a[0]), *a[1:]], capture_output=True, text=True, timeout=120)
+    assert 'no examples' in _one_line(run('donor_rank_train', '--train', str(data / 'tr.json'), '--val', str(empty), '--out', str(tmp_path / 'a')))
+    assert 'utility' in _one_line(run('donor_rank_train', '--train', str(data / 'tr.json'), '--val', str(no_util),
+                                      '--out', str(tmp_path / 'b'), '--monitor', 'regret'))
+    assert 'steps' in _one_line(run('donor_rank_lr_find', '--train', str(data / 'tr.json'), '--out', str(tmp_path / 'c'), '--steps', '1'))
+    assert not any((tmp_path / x).exists() for x in 'abc')

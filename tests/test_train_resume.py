@@ -64,3 +64,9 @@ def test_resume_refuses_other_settings(data):
     assert r.returncode == 2
     assert r.stderr.count('\n') == 1 and 'Traceback' not in r.stderr
     assert 'cannot resume' in r.stderr and 'lr' in r.stderr
+
+
+def test_resume_refuses_other_epochs(data):
+    r = subprocess.run(train_cmd(data, data / 'full', '--resume', '--epochs', '20'), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.count('\n') == 1, r.stderr
+    assert 'cannot resume' in r.stderr and 'epochs' in r.stderr
