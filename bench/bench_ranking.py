@@ -64,6 +64,7 @@ def main():
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--quick', action='store_true', help='smaller test sets, for a smoke run')
     ap.add_argument('--only', default='', help='comma list of settings: default,small,foreign')
+    ap.add_argument('--foreign-draws', type=int, default=3, help='independent draws of the foreign world')
     a = ap.parse_args()
     nte = 500 if a.quick else 2000
     only = set(a.only.split(',')) if a.only else {'default', 'small', 'foreign'}
@@ -81,7 +82,7 @@ def main():
                                 generate(40, seed=1000 * k + s + 5), te, tmp, a.seed, batch_size=25, epochs=50))
             rows.append(summary(rows, 'earlier_regime_100'))
         if 'foreign' in only:
-            for k in range(3):
+            for k in range(a.foreign_draws):
                 rows.append(run(f'foreign_cord_2000_draw{k}', generate_cord(2000, seed=1000 * k + s + 7),
                                 generate_cord(400, seed=1000 * k + s + 8), generate_cord(nte, seed=1000 * k + s + 9), tmp, a.seed))
             rows.append(summary(rows, 'foreign_cord_2000'))
