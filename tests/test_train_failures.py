@@ -6,19 +6,15 @@ import pytest
 import torch
 
 from donor_rank import losses
-from donor_rank.schema import write_dataset
-from donor_rank.synth import generate
 from donor_rank.train import TrainConfig, TrainingError, load_checkpoint, train
+from conftest import write_splits
 
 BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope='module')
 def data(tmp_path_factory):
-    d = tmp_path_factory.mktemp('fail')
-    write_dataset(generate(200, seed=31), d / 'tr.json')
-    write_dataset(generate(60, seed=32), d / 'va.json')
-    return d
+    return write_splits(tmp_path_factory.mktemp('fail'), 200, 60, seed=31)
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(data, monkeypatch):

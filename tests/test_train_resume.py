@@ -3,6 +3,7 @@ import json, os, signal, subprocess, sys, time
 from pathlib import Path
 
 import pytest
+from conftest import write_splits
 
 BIN = Path(sys.executable).parent
 ARGS = ['--epochs', '10', '--patience', '0', '--seed', '3', '--quiet']
@@ -10,12 +11,7 @@ ARGS = ['--epochs', '10', '--patience', '0', '--seed', '3', '--quiet']
 
 @pytest.fixture(scope='module')
 def data(tmp_path_factory):
-    from donor_rank.synth import generate
-    from donor_rank.schema import write_dataset
-    d = tmp_path_factory.mktemp('resume')
-    write_dataset(generate(1500, seed=21), d / 'tr.json')
-    write_dataset(generate(200, seed=22), d / 'va.json')
-    return d
+    return write_splits(tmp_path_factory.mktemp('resume'), 1500, 200, seed=21)
 
 
 def train_cmd(d, out, *extra):
