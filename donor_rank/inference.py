@@ -16,7 +16,8 @@ from fastcore.basics import patch
 from .schema import CheckpointError, DataError, Dataset, validate_example, _feature_order, _names
 from .features import Featurizer, Batch, MISSING, UNKNOWN
 from .model import build_model
-from .train import load_checkpoint, pick_device
+from .train import load_checkpoint, pick_device, predict as predict_lists
+from .features import _LIST_FIELDS
 
 # %% auto #0
 __all__ = ['model_from_checkpoint', 'feature_names', 'coverage', 'ScoringWarning', 'Ranker', 'order']
@@ -124,15 +125,8 @@ def _example_names(exs) -> set:
 @patch
 @torch.no_grad()
 def predict(self: Ranker, b: Batch, lists: int = 512, chunk: int = 65536) -> torch.Tensor:
-    "Scores `(N, L)` on the CPU for an encoded `Batch`, padded slots `-inf`; `lists` lists at a time."
-    out = torch.full(b.mask.shape, float('-inf'))
-    for i in range(0, len(b), lists):
-        idx = torch.arange(i, min(i + lists, len(b)))
-        mb = b[idx].to(self.device)
-        f = getattr(self.model, 'score_chunked', None)
-        s = (f(mb, chunk) if f is not None else self.model(mb)).float().cpu()   # (lists, L') with L' <= L
-        out[idx, :s.shape[1]] = torch.where(mb.mask.cpu(), s, torch.full_like(s, float('-inf')))
-    return out
+    "Scores `(N, L)` on the CPU for an encoded `Batch`, padded slots `-inf`; `lists` lists at a time, long lists in chunks."
+    return predict_lists(self.model, b, self.device, lists, chunk)
 
 # %% ../nbs/07_inference.ipynb #8434b5a5
 @patch
@@ -169,8 +163,6 @@ def score(self: Ranker, data, chunk: int = 1024) -> list[np.ndarray]:
     return out
 
 # %% ../nbs/07_inference.ipynb #91764718
-_LIST = ('cand_num', 'cand_miss', 'cand_cat', 'mask', 'target', 'utility')
-
 @patch
 def encode_frame(self: Ranker, context: dict, candidates: pd.DataFrame, encode_chunk: int = 250_000) -> Batch:
     "One patient's `context` and a candidate DataFrame as a `Batch` (N=1), encoded in row slices."
@@ -179,7 +171,7 @@ def encode_frame(self: Ranker, context: dict, candidates: pd.DataFrame, encode_c
     if not len(candidates): raise DataError('no rows; need at least one candidate', field='candidates')
     parts = [self.featurizer.encode_frame(context, candidates.iloc[i:i + encode_chunk])
              for i in range(0, len(candidates), encode_chunk)]
-    b = parts[0] if len(parts) == 1 else replace(parts[0], **{k: torch.cat([getattr(p, k) for p in parts], 1) for k in _LIST})
+    b = parts[0] if len(parts) == 1 else replace(parts[0], **{k: torch.cat([getattr(p, k) for p in parts], 1) for k in _LIST_FIELDS})
     cov = coverage(b, self.featurizer)
     self._check_overlap(cov, lambda: [str(c) for c in candidates.columns if candidates[c].notna().any()])
     self._warn_coverage(cov)

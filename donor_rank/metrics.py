@@ -6,6 +6,7 @@
 from __future__ import annotations
 import math
 import torch
+from .losses import _top as _loss_top
 
 # %% auto #0
 __all__ = ['METRICS', 'UTILITY_METRICS', 'LOWER_IS_BETTER', 'first_rank', 'topk', 'mrr', 'ndcg', 'spread', 'regret',
@@ -20,11 +21,8 @@ def _clean(scores, mask):
 
 # %% ../nbs/05_metrics.ipynb #dc54db9e
 def _top(target, mask):
-    "`(top, counts)`: real candidates with the list's highest grade, and whether that grade is > 0."
-    t = torch.where(mask, target.detach().float(), torch.full_like(target, -math.inf, dtype=torch.float))
-    tmax = t.amax(-1, keepdim=True)                              # (batch, 1)
-    counts = tmax.squeeze(-1) > 0
-    return mask & (t == tmax) & counts[:, None], counts
+    "`(top, counts)`: real candidates with the list's highest grade, and whether that grade is > 0 (the losses' rule, on any dtype)."
+    return _loss_top(target.detach().float(), mask)
 
 # %% ../nbs/05_metrics.ipynb #ca4b35d1
 def first_rank(scores, target, mask):

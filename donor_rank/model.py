@@ -7,7 +7,7 @@ from __future__ import annotations
 import inspect, math
 from dataclasses import replace
 import torch, torch.nn as nn, torch.nn.functional as F
-from .features import Batch
+from .features import Batch, _LIST_FIELDS
 
 # %% auto #0
 __all__ = ['MODELS', 'Norm', 'MLP', 'CatEmbed', 'FeatureTokens', 'ContextEncoder', 'CandidateEncoder', 'Interaction',
@@ -138,8 +138,7 @@ class ListPool(nn.Module):
 # %% ../nbs/03_model.ipynb #851ed6b6
 def _cut(b: Batch, i: int, j: int) -> Batch:
     "Candidates i:j of every list in `b` (the list dimension sliced)."
-    return replace(b, cand_num=b.cand_num[:, i:j], cand_miss=b.cand_miss[:, i:j], cand_cat=b.cand_cat[:, i:j],
-                   mask=b.mask[:, i:j], target=b.target[:, i:j], utility=b.utility[:, i:j])
+    return replace(b, **{k: getattr(b, k)[:, i:j] for k in _LIST_FIELDS})
 
 class RankerBase(nn.Module):
     "Shared forward: embed candidates, list statistics, finish; `score_chunked` for huge lists."

@@ -4,11 +4,11 @@
 
 # %% ../nbs/01_synth.ipynb #89b9fdb4
 from __future__ import annotations
-import functools, gc, math, os, sys
+import functools, math, os, sys
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .schema import Dataset, write_dataset, run_cli
+from .schema import Dataset, write_dataset, run_cli, _gc_paused
 
 # %% auto #0
 __all__ = ['CATS', 'FEATURES', 'LOG_HR', 'DELAY_LOG_HR_30D', 'FREQ', 'SCENARIOS', 'NOISE', 'RELEVANCE_GAPS', 'SPLITS',
@@ -320,10 +320,8 @@ def _records(keys):
 
 def _to_examples(ctx, cand, valid, u, label, rel, oracle, scen, names, id_prefix, start):
     "Plain example dicts (the JSON shape) from the coded arrays."
-    enabled = gc.isenabled(); gc.disable()       # millions of new dicts: the cyclic GC would rescan them again and again
-    try: return _build_examples(ctx, cand, valid, u, label, rel, oracle, scen, names, id_prefix, start)
-    finally:
-        if enabled: gc.enable()
+    with _gc_paused():                           # millions of new dicts: the cyclic GC would rescan them again and again
+        return _build_examples(ctx, cand, valid, u, label, rel, oracle, scen, names, id_prefix, start)
 
 def _build_examples(ctx, cand, valid, u, label, rel, oracle, scen, names, id_prefix, start):
     "The list comprehensions behind `_to_examples`."

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure   # drawn without pyplot, so a notebook's b
 
 import donor_rank
 from .schema import DataError, CheckpointError, atomic_write, read_dataset, run_cli, SCHEMA_VERSION
-from .features import Featurizer, Batch
+from .features import Featurizer, Batch, _LIST_FIELDS
 from .model import build_model
 from .losses import get_loss, LOSSES
 from .metrics import compute_metrics, LOWER_IS_BETTER, UTILITY_METRICS
@@ -154,9 +154,7 @@ def make_scheduler(opt, total_steps: int, warmup: float = 0.05):
 # %% ../nbs/06_train.ipynb #c27741b4
 def rolled(b: Batch) -> Batch:
     "The batch with each patient given the next patient's candidates (in-batch negatives)."
-    roll = lambda t: torch.roll(t, 1, 0)
-    return replace(b, cand_num=roll(b.cand_num), cand_miss=roll(b.cand_miss), cand_cat=roll(b.cand_cat),
-                   mask=roll(b.mask), target=roll(b.target))
+    return replace(b, **{k: torch.roll(getattr(b, k), 1, 0) for k in _LIST_FIELDS})
 
 def cat_batches(a: Batch, b: Batch) -> Batch:
     "Stack two batches with the same list length along the batch dimension."
@@ -173,13 +171,14 @@ def batch_loss(model, mb: Batch, loss_fn) -> torch.Tensor:
 
 # %% ../nbs/06_train.ipynb #8bd1701c
 @torch.no_grad()
-def predict(model, data: Batch, device, chunk: int = 512) -> torch.Tensor:
-    "Scores for every list in `data`, `(n, list)` on the CPU, padded slots -inf."
+def predict(model, data: Batch, device, lists: int = 512, chunk: int | None = None) -> torch.Tensor:
+    "Scores for every list in `data`, `(n, list)` on the CPU, padded slots -inf; `chunk` scores long lists piecewise."
     was = model.training; model.eval()
     out = torch.full(data.mask.shape, float('-inf'))
-    for i in range(0, len(data), chunk):
-        idx = torch.arange(i, min(i + chunk, len(data)))
-        s = model(data[idx].to(device)).float().cpu()    # (chunk, list') with list' <= list
+    for i in range(0, len(data), lists):
+        idx = torch.arange(i, min(i + lists, len(data)))
+        mb = data[idx].to(device)
+        s = (model.score_chunked(mb, chunk) if chunk else model(mb)).float().cpu()   # (lists, list') with list' <= list
         out[idx, :s.shape[1]] = s
     model.train(was)
     return out
