@@ -12,8 +12,8 @@ from pandas.api.types import infer_dtype, is_bool_dtype, is_numeric_dtype, is_ob
 from .schema import DataError
 
 # %% auto #0
-__all__ = ['UNKNOWN', 'MISSING', 'infer_kind', 'num_values', 'bool_values', 'cat_keys', 'fit_feature', 'encode_feature', 'frames',
-           'Batch', 'Featurizer']
+__all__ = ['UNKNOWN', 'MISSING', 'infer_kind', 'num_values', 'bool_values', 'cat_keys', 'fit_feature', 'wants_log',
+           'encode_feature', 'frames', 'Batch', 'Featurizer']
 
 # %% ../nbs/02_features.ipynb #43df5a90
 _NUMERIC = ('integer', 'floating', 'mixed-integer-float', 'decimal', 'empty')
@@ -73,11 +73,14 @@ def cat_keys(s: pd.Series) -> np.ndarray:
     return out
 
 # %% ../nbs/02_features.ipynb #483193b9
-def fit_feature(name: str, s: pd.Series, min_count: int = 1, max_categories: int | None = None) -> dict:
-    "The fitted spec of one feature (plain values): name, kind, mean and std (numbers), vocab (categories)."
+def fit_feature(name: str, s: pd.Series, min_count: int = 1, max_categories: int | None = None, log: bool = False) -> dict:
+    "The fitted spec of one feature (plain values): name, kind, mean and std (numbers), vocab (categories); `log`: see below."
     kind = infer_kind(s); spec = dict(name=str(name), kind=kind, mean=0.0, std=1.0, vocab=[])
     if kind == 'number':
         v = num_values(s); v = v[~np.isnan(v)]
+        if log:                                     # a derived copy on the log scale, read from column `source`
+            v = v[v > 0]; spec.update(name=f'log({name})', source=str(name), log=float(v.min()) if len(v) else 1.0)
+            v = np.log(v)
         if len(v):
             spec['mean'] = float(v.mean()); sd = float(v.std())
             spec['std'] = sd if sd > 1e-12 else 1.0
@@ -89,6 +92,14 @@ def fit_feature(name: str, s: pd.Series, min_count: int = 1, max_categories: int
     return spec
 
 # %% ../nbs/02_features.ipynb #69805c20
+def wants_log(s: pd.Series, log_skew: float = 1.0) -> bool:
+    "Whether numeric column `s` is positive with at least 3 distinct values and skewness above `log_skew`."
+    v = num_values(s); v = v[~np.isnan(v)]
+    if len(v) < 3 or v.min() <= 0 or len(np.unique(v[:10_000])) < 3: return False
+    sd = v.std()
+    return bool(sd > 1e-12 and ((v - v.mean()) ** 3).mean() / sd ** 3 > log_skew)
+
+# %% ../nbs/02_features.ipynb #9442babb
 UNKNOWN, MISSING = 0, 1   # category indices; seen categories are 2..
 
 def encode_feature(spec: dict, s: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -102,6 +113,7 @@ def encode_feature(spec: dict, s: pd.Series | None, n: int) -> tuple[np.ndarray,
     if s is None: return np.zeros(n, np.float32), np.ones(n, np.float32)
     v = num_values(s) if spec['kind'] == 'number' else bool_values(s)
     miss = np.isnan(v)
+    if spec.get('log') is not None: v = np.log(np.maximum(v, spec['log']))   # training minimum as floor; NaN stays NaN
     if spec['kind'] == 'number': v = (v - spec['mean']) / spec['std']
     v = np.where(miss, 0.0, v)                     # not in place: pandas may hand back a read-only view
     return v.astype(np.float32), miss.astype(np.float32)
@@ -167,16 +179,19 @@ class Batch:
         return f"Batch(N={len(self)}, L={self.mask.shape[1]}, ctx {self.ctx_num.shape[1]} num + {self.ctx_cat.shape[1]} cat, cand {self.cand_num.shape[-1]} num + {self.cand_cat.shape[-1]} cat)"
 
 # %% ../nbs/02_features.ipynb #f1f5900f
-def _fit_block(df: pd.DataFrame, min_count: int, max_categories) -> list:
-    "Specs of every column of `df`: numbers and booleans first, then categories, each sorted by name."
+def _fit_block(df: pd.DataFrame, min_count: int, max_categories, log_skew: float = 1.0) -> list:
+    "Specs of every column of `df` (plus `log(x)` copies of skewed positive numbers): numbers and booleans first, then categories, each sorted by name."
     specs = [fit_feature(c, df[c], min_count, max_categories) for c in df.columns]
+    specs += [fit_feature(sp['name'], df[c], log=True) for sp, c in zip(list(specs), df.columns)
+              if sp['kind'] == 'number' and f'log({c})' not in df.columns and wants_log(df[c], log_skew)]
     return sorted(specs, key=lambda s: (s['kind'] == 'category', s['name']))
 
 def _encode_block(specs: list, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "`(num (n, Pn) float32, miss (n, Pn) float32, cat (n, Pc) int64)` for the rows of `df`."
     n = len(df); num, miss, cat = [], [], []
     for sp in specs:
-        v, m = encode_feature(sp, df[sp['name']] if sp['name'] in df.columns else None, n)
+        col = sp.get('source', sp['name'])                             # a log(x) copy reads column x
+        v, m = encode_feature(sp, df[col] if col in df.columns else None, n)
         if m is None: cat.append(v)
         else: num.append(v); miss.append(m)
     st = lambda xs, dt: np.stack(xs, 1) if xs else np.zeros((n, 0), dt)
@@ -185,16 +200,16 @@ def _encode_block(specs: list, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray
 # %% ../nbs/02_features.ipynb #5999534a
 class Featurizer:
     "Fit on the training split; `encode` examples (or `encode_frame` a registry search) into a `Batch`."
-    def __init__(self, min_count: int = 1, max_categories: int | None = None):
-        self.min_count, self.max_categories = min_count, max_categories
+    def __init__(self, min_count: int = 1, max_categories: int | None = None, log_skew: float = 1.0):
+        self.min_count, self.max_categories, self.log_skew = min_count, max_categories, log_skew
         self.context, self.candidate = None, None   # lists of feature specs once fitted
 
     def fit(self, data) -> 'Featurizer':
         "Learn kinds, means/stds and vocabularies from a `Dataset` or a list of examples."
         ctx, cand, _ = frames(data)
         if not len(ctx): raise DataError("cannot fit a featurizer on an empty dataset")
-        self.context = _fit_block(ctx, self.min_count, self.max_categories)
-        self.candidate = _fit_block(cand, self.min_count, self.max_categories)
+        self.context = _fit_block(ctx, self.min_count, self.max_categories, self.log_skew)
+        self.candidate = _fit_block(cand, self.min_count, self.max_categories, self.log_skew)
         return self
 
     def _check(self):
@@ -281,7 +296,7 @@ def state_dict(self: Featurizer) -> dict:
     self._check()
     cp = lambda specs: [dict(s, vocab=list(s['vocab'])) for s in specs]
     return dict(format='donor_rank.features', version=1, min_count=self.min_count,
-                max_categories=self.max_categories, context=cp(self.context), candidate=cp(self.candidate))
+                max_categories=self.max_categories, log_skew=self.log_skew, context=cp(self.context), candidate=cp(self.candidate))
 
 # %% ../nbs/02_features.ipynb #ada5efde
 @patch(cls_method=True)
@@ -289,7 +304,7 @@ def from_state(cls: Featurizer, d: dict) -> Featurizer:
     "A fitted featurizer from `state_dict()` output."
     if not isinstance(d, dict) or d.get('format') != 'donor_rank.features':
         raise ValueError("not a donor_rank featurizer state")
-    f = cls(d.get('min_count', 1), d.get('max_categories'))
+    f = cls(d.get('min_count', 1), d.get('max_categories'), d.get('log_skew', 1.0))
     f.context = [dict(s) for s in d['context']]; f.candidate = [dict(s) for s in d['candidate']]
     return f
 

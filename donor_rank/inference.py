@@ -55,7 +55,8 @@ def coverage(b: Batch, feat: Featurizer) -> dict:
     for j, nm in enumerate(names['cand_cat']):
         c = b.cand_cat[..., j]
         out[f'candidate.{nm}'] = [int(((c != MISSING) & m).sum()), int(((c == UNKNOWN) & m).sum()), n_cand]
-    return out
+    derived = {f'{blk}.{s["name"]}' for blk, specs in (('context', feat.context), ('candidate', feat.candidate)) for s in specs if 'source' in s}
+    return {k: v for k, v in out.items() if k not in derived}   # a log(x) copy is covered exactly when x is
 
 def _add_coverage(a: dict | None, b: dict) -> dict:
     "Sum two `coverage` dicts (chunks of the same data)."
@@ -213,25 +214,29 @@ def rank_frame(self: Ranker, context: dict, candidates: pd.DataFrame, id_col: st
 @patch
 @torch.no_grad()
 def explain(self: Ranker, example: dict) -> list[dict]:
-    "Occlusion effect of each feature on one example's ranking, largest first: `{feature, effect, top_changes}`."
+    "Occlusion effect of each input feature (with its `log(x)` copy) on one example's ranking, largest first: `{feature, effect, top_changes}`."
     b = self.featurizer.encode([example])                             # N=1
-    names = feature_names(self.featurizer)
-    keys = [('ctx_num', j) for j in range(len(names['ctx_num']))] + [('ctx_cat', j) for j in range(len(names['ctx_cat']))] \
-         + [('cand_num', j) for j in range(len(names['cand_num']))] + [('cand_cat', j) for j in range(len(names['cand_cat']))]
+    f = self.featurizer; groups = {}                                  # input field -> its tensor columns (a log(x) copy goes with x)
+    for side, specs in (('ctx', f.context), ('cand', f.candidate)):
+        num = [s_ for s_ in specs if s_['kind'] != 'category']; cat = [s_ for s_ in specs if s_['kind'] == 'category']
+        for blk, block in ((f'{side}_num', num), (f'{side}_cat', cat)):
+            for j, s_ in enumerate(block): groups.setdefault((side, s_.get('source', s_['name'])), []).append((blk, j))
+    keys = list(groups)
     if not keys: return []
     F = len(keys)
     rep = Batch(**{k: v.expand(F, *v.shape[1:]).clone() for k, v in vars(b).items()})   # (F, L, ...)
-    for i, (blk, j) in enumerate(keys):
-        if blk == 'ctx_num': rep.ctx_num[i, j] = 0; rep.ctx_miss[i, j] = 1
-        elif blk == 'ctx_cat': rep.ctx_cat[i, j] = MISSING
-        elif blk == 'cand_num': rep.cand_num[i, :, j] = 0; rep.cand_miss[i, :, j] = 1
-        else: rep.cand_cat[i, :, j] = MISSING
+    for i, key in enumerate(keys):
+        for blk, j in groups[key]:
+            if blk == 'ctx_num': rep.ctx_num[i, j] = 0; rep.ctx_miss[i, j] = 1
+            elif blk == 'ctx_cat': rep.ctx_cat[i, j] = MISSING
+            elif blk == 'cand_num': rep.cand_num[i, :, j] = 0; rep.cand_miss[i, :, j] = 1
+            else: rep.cand_cat[i, :, j] = MISSING
     base = self.predict(b)[0]                                         # (L,)
     occ = self.predict(rep)                                           # (F, L)
     centre = lambda x: x - x.mean(-1, keepdim=True)
     eff = (centre(occ) - centre(base)).abs().mean(-1)                 # (F,)
     top0 = int(base.argmax()); tops = occ.argmax(-1)
-    pre = {'ctx_num': 'context', 'ctx_cat': 'context', 'cand_num': 'candidate', 'cand_cat': 'candidate'}
-    rows = [dict(feature=f'{pre[blk]}.{names[blk][j]}', effect=float(eff[i]), top_changes=bool(tops[i] != top0))
-            for i, (blk, j) in enumerate(keys)]
+    pre = {'ctx': 'context', 'cand': 'candidate'}
+    rows = [dict(feature=f'{pre[side]}.{name}', effect=float(eff[i]), top_changes=bool(tops[i] != top0))
+            for i, (side, name) in enumerate(keys)]
     return sorted(rows, key=lambda d: -d['effect'])

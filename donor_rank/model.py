@@ -151,16 +151,19 @@ class RankerBase(nn.Module):
         return self.finish(h, aux, b.mask, self.stats(h, b.mask))
 
     @torch.no_grad()
-    def score_chunked(self, b: Batch, chunk: int = 65536):
-        "Scores (N, L) computed chunk by chunk along the list: exactly `forward` (eval mode), O(chunk) memory."
-        L = b.mask.shape[1]; st = None
+    def score_chunked(self, b: Batch, chunk: int = 65536, cache_mb: float = 1024):
+        "Scores (N, L) computed chunk by chunk along the list: exactly `forward` (eval mode); pass 1 is kept while it fits `cache_mb`."
+        L = b.mask.shape[1]; st = None; kept = []
         if self.list_aware:                        # pass 1: list statistics over all chunks
             for i in range(0, L, chunk):
-                bc = _cut(b, i, i + chunk); h, _ = self.embed(bc); s = self.stats(h, bc.mask)
+                bc = _cut(b, i, i + chunk); h, aux = self.embed(bc); s = self.stats(h, bc.mask)
                 st = s if st is None else self.merge(st, s)
+                fits = len(b) * min(i + chunk, L) * h.shape[-1] * h.element_size() <= cache_mb * 2**20
+                kept = kept + [(h, aux)] if kept is not None and fits else None   # (N, chunk, d): reused in pass 2
         out = []
-        for i in range(0, L, chunk):               # pass 2: score each chunk against the whole list's statistics
-            bc = _cut(b, i, i + chunk); h, aux = self.embed(bc)
+        for k, i in enumerate(range(0, L, chunk)):  # pass 2: score each chunk against the whole list's statistics
+            bc = _cut(b, i, i + chunk)
+            h, aux = kept[k] if kept else self.embed(bc)
             out.append(self.finish(h, aux, bc.mask, st))
         return torch.cat(out, 1)                   # (N, L)
 

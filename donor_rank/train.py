@@ -47,6 +47,7 @@ class TrainConfig:
     heads: int = 4
     norm: str = 'layer'            # 'layer' | 'batch' | 'none'
     wide: bool = True              # add the linear + bilinear 'wide' path to the list ranker
+    log_skew: float = 1.0          # positive numbers skewed more than this are standardised on the log scale (inf = never)
     warmup: float = 0.05           # fraction of all steps spent warming up
     clip: float = 1.0              # gradient-norm clip
     ema_epochs: float = 2.0        # evaluate and save an exponential moving average of the weights over about this many epochs (0 = off)
@@ -298,7 +299,7 @@ def train(cfg: TrainConfig) -> dict:
         ck = load_checkpoint(last_p, tr.task_type); _check_resume(ck, cfg, last_p)
         feat = Featurizer.from_state(ck['featurizer'])
     else:
-        feat = Featurizer().fit(tr)
+        feat = Featurizer(log_skew=cfg.log_skew).fit(tr)
     dtr, dva = feat.encode(tr), feat.encode(va)
     if (dtr.target.sum(1) > 0).sum() == 0: raise DataError('no example has a label or relevance to learn from', file=cfg.train)
     model = build_model(cfg.model, feat.dims, d=cfg.d, heads=cfg.heads, dropout=cfg.dropout, norm=cfg.norm, wide=cfg.wide).to(device)
@@ -378,7 +379,7 @@ def lr_find(cfg: TrainConfig, start: float = 1e-6, end: float = 1.0, steps: int 
     if cfg.threads: torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     tr = read_dataset(cfg.train)
-    feat = Featurizer().fit(tr); data = feat.encode(tr)
+    feat = Featurizer(log_skew=cfg.log_skew).fit(tr); data = feat.encode(tr)
     model = build_model(cfg.model, feat.dims, d=cfg.d, heads=cfg.heads, dropout=cfg.dropout, norm=cfg.norm, wide=cfg.wide).to(device)
     loss_fn = get_loss(cfg.loss, margin=cfg.margin, tau=cfg.tau)
     opt = torch.optim.AdamW(model.parameters(), lr=start, weight_decay=cfg.weight_decay)
@@ -425,6 +426,7 @@ def train_cli(train: str,                 # training file (.json, .jsonl or LETO
          d: int = TrainConfig.d,          # model width
          norm: str = TrainConfig.norm,    # layer|batch|none
          no_wide: store_true = False,     # drop the linear + bilinear wide path (ablation)
+         log_skew: float = TrainConfig.log_skew,  # log-scale positive numbers skewed more than this (inf = never)
          patience: int = TrainConfig.patience,  # early-stopping patience in epochs (0 = never stop early)
          ema_epochs: float = TrainConfig.ema_epochs,  # average the weights over about this many epochs (0 = off)
          monitor: str = TrainConfig.monitor,  # validation metric for early stopping and best_model.pt: loss, mrr, top1, ndcg@10, ...
@@ -440,13 +442,14 @@ def train_cli(train: str,                 # training file (.json, .jsonl or LETO
         if v < 1: raise ValueError(f'--{k} must be at least 1, got {v}')
     if not (lr > 0): raise ValueError(f'--lr must be positive, got {lr}')
     if not (0 <= dropout < 1): raise ValueError(f'--dropout must be in [0, 1), got {dropout}')
+    if log_skew != log_skew: raise ValueError('--log-skew must be a number or inf, got nan')
     if norm not in ('layer', 'batch', 'none'): raise ValueError(f'--norm must be layer, batch or none, got {norm!r}')
     if monitor not in MONITORS: raise ValueError(f"--monitor must be one of {', '.join(MONITORS)}, got {monitor!r}")
     get_loss(loss, margin=margin, tau=tau)
     for f in (train, val):
         if not Path(f).is_file(): raise FileNotFoundError(f'{f}: no such file')
     cfg = TrainConfig(train=train, val=val, out=out, loss=loss, model=model, epochs=epochs, lr=lr, batch_size=batch_size,
-                      dropout=dropout, weight_decay=weight_decay, d=d, norm=norm, wide=not no_wide, patience=patience, ema_epochs=ema_epochs, monitor=monitor, margin=margin,
+                      dropout=dropout, weight_decay=weight_decay, d=d, norm=norm, wide=not no_wide, log_skew=log_skew, patience=patience, ema_epochs=ema_epochs, monitor=monitor, margin=margin,
                       tau=tau, seed=seed, device=device, threads=threads, resume=bool(resume), progress=not quiet)
     try: res = _run_training(cfg)
     except TrainingError as e:
