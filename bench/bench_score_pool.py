@@ -6,6 +6,7 @@ and CUDA's peak allocation on a GPU). Uses the public API only.
     .venv/bin/python bench/bench_score_pool.py                      # trains a default-width model for 1 epoch first
     .venv/bin/python bench/bench_score_pool.py --checkpoint checkpoints/best_model.pt --n 1000000 --chunk 65536
     .venv/bin/python bench/bench_score_pool.py --check               # also: chunked == one pass on the whole pool
+    .venv/bin/python bench/bench_score_pool.py --cache               # also: the model passes with pass 1 kept vs recomputed
 """
 from __future__ import annotations
 import argparse, os, tempfile, threading, time
@@ -57,6 +58,7 @@ def main():
     ap.add_argument('--chunk', type=int, default=65536, help='candidates per model chunk')
     ap.add_argument('--device', default='auto')
     ap.add_argument('--check', action='store_true', help='also compare with one unchunked pass (needs more memory)')
+    ap.add_argument('--cache', action='store_true', help="also time the model alone with pass 1 kept (default) and recomputed (cache_mb=0)")
     a = ap.parse_args()
     ck = a.checkpoint
     if ck is None:
@@ -80,6 +82,15 @@ def main():
           f'peak RSS added {mem.peak - mem.base:.0f} MiB (RSS {mem.base:.0f} -> {mem.peak:.0f} MiB)'
           + (f'; CUDA peak {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB' if r.device.type == 'cuda' else ''))
     print(f'scores: finite {bool(np.isfinite(s).all())}, std {s.std():.3f}; top 5: {top}')
+    if a.cache:
+        b = r.encode_frame(ctx, pool)
+        for mb in (0, 1024, 0, 1024):                                           # alternate, so drift hits both
+            with PeakRSS() as m2:
+                t0 = time.perf_counter(); s2 = r.model.score_chunked(b.to(r.device), a.chunk, cache_mb=mb)
+                if r.device.type == 'cuda': torch.cuda.synchronize()
+                t2 = time.perf_counter() - t0
+            print(f'model only, cache_mb={mb}: {t2:.2f} s, peak RSS added {m2.peak - m2.base:.0f} MiB; '
+                  f'max |diff to score_frame| = {np.abs(s2[0].float().cpu().numpy() - s).max():.2e}')
     if a.check:
         t0 = time.perf_counter(); one = r.score_frame(ctx, pool, chunk=a.n); t1 = time.perf_counter() - t0
         print(f'one pass (chunk={a.n}): {t1:.2f} s; max |chunked - one pass| = {np.abs(one - s).max():.2e}')
