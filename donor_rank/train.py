@@ -330,7 +330,8 @@ def train(cfg: TrainConfig) -> dict:
     bar = tqdm(range(start, cfg.epochs), disable=not (ctx.main and cfg.progress) or done, desc='epochs', file=sys.stderr)
     for epoch in ([] if done else bar):
         net.train(); t0 = time.time()
-        idx = order(epoch); tot, cnt, norms = 0.0, 0, []
+        idx = order(epoch); cnt, norms = 0, []
+        tot = torch.zeros((), dtype=torch.float64, device=device)   # summed on the device: one host sync per step, not three
         for i in range(0, len(idx), bs):
             mb = dtr[idx[i:i + bs]].to(device)
             loss = batch_loss(net, mb, loss_fn)
@@ -341,11 +342,12 @@ def train(cfg: TrainConfig) -> dict:
                                     f'stopped; the last good checkpoint is {last_p if last_p.exists() else "(none yet)"}')
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            norms.append(float(torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.clip)))
+            norms.append(torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.clip).detach())
             opt.step(); sched.step()
             if ema is not None: ema.update_parameters(model)
-            tot += loss.item() * len(mb); cnt += len(mb)
-        tl = torch.tensor([tot, cnt], dtype=torch.float64, device=device)   # nccl reduces device tensors only
+            tot += loss.detach().double() * len(mb); cnt += len(mb)
+        norms = torch.stack(norms).double().cpu().numpy() if norms else np.full(1, np.nan)
+        tl = torch.stack([tot, tot.new_tensor(float(cnt))])               # nccl reduces device tensors only
         if ctx.world > 1: dist.all_reduce(tl)
         tl = tl.cpu()
         ev = evaluate(model if ema is None else ema.module, dva, loss_fn, device, ctx)
