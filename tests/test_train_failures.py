@@ -36,7 +36,7 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(data, monkeypatch):
 
 
 def test_cli_bad_flags_one_line(data):
-    for extra in (['--epochs', '0'], ['--lr', '-1'], ['--loss', 'nope'], ['--dropout', '1.5']):
+    for extra in (['--epochs', '0'], ['--lr', '-1'], ['--loss', 'nope'], ['--dropout', '1.5'], ['--log-skew', 'nan']):
         r = subprocess.run([str(BIN / 'donor_rank_train'), '--train', str(data / 'tr.json'), '--val', str(data / 'va.json'),
                             '--out', str(data / 'x'), *extra], capture_output=True, text=True, timeout=120)
         assert r.returncode == 2, (extra, r.stderr)
@@ -69,3 +69,17 @@ def test_edge_inputs_one_line(data, tmp_path):
                                       '--out', str(tmp_path / 'b'), '--monitor', 'regret'))
     assert 'steps' in _one_line(run('donor_rank_lr_find', '--train', str(data / 'tr.json'), '--out', str(tmp_path / 'c'), '--steps', '1'))
     assert not any((tmp_path / x).exists() for x in 'abc')
+
+
+def test_cli_log_skew_switches_the_log_copies(data):
+    "The generator's days to collection (skewness about 1.5) gains a log copy by default and none with --log-skew inf."
+    names = {}
+    for tag, extra in (('on', []), ('off', ['--log-skew', 'inf'])):
+        r = subprocess.run([str(BIN / 'donor_rank_train'), '--train', str(data / 'tr.json'), '--val', str(data / 'va.json'),
+                            '--out', str(data / f'log_{tag}'), '--epochs', '1', '--quiet', *extra], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        ck = load_checkpoint(data / f'log_{tag}' / 'best_model.pt')
+        names[tag] = [s['name'] for s in ck['featurizer']['candidate']]
+        assert ck['config']['log_skew'] == (1.0 if tag == 'on' else float('inf'))
+    assert 'log(days_to_collection)' in names['on'] and not any(n.startswith('log(') for n in names['off'])
+    assert set(names['on']) - set(names['off']) == {'log(days_to_collection)'}
