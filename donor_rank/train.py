@@ -26,8 +26,8 @@ from .metrics import compute_metrics, LOWER_IS_BETTER, UTILITY_METRICS
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'CKPT_VERSION', 'MONITORS', 'TrainConfig', 'pick_device', 'Dist', 'init_dist', 'epoch_order',
            'save_checkpoint', 'load_checkpoint', 'make_scheduler', 'rolled', 'cat_batches', 'batch_loss', 'predict',
-           'evaluate', 'diagnose', 'plot_curves', 'ema_decay', 'TrainingError', 'train', 'lr_find', 'train_cli', 'main',
-           'lr_find_cli', 'lr_find_main']
+           'evaluate', 'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'train', 'lr_find',
+           'train_cli', 'main', 'lr_find_cli', 'lr_find_main']
 
 # %% ../nbs/06_train.ipynb #27bb9f7c
 @dataclass
@@ -237,6 +237,15 @@ def plot_curves(rows: list[dict], path) -> Path:
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=90)
     return path
 
+# %% ../nbs/06_train.ipynb #4e73c90a
+def early_best(rows: list[dict], best: dict, monitor: str, gain: float = 0.02, later: int = 5) -> str | None:
+    "A warning when the loss-monitored checkpoint is from epoch 0-2 while validation MRR peaked much later and higher."
+    if monitor != 'loss' or not rows or not 0 <= best.get('epoch', -1) <= 2: return None
+    top = max(rows, key=lambda r: r.get('val_mrr', -math.inf))
+    if top['epoch'] - best['epoch'] < later or top['val_mrr'] - best.get('mrr', math.inf) < gain: return None
+    return (f"the kept checkpoint is from epoch {best['epoch']} (lowest validation loss; MRR {best['mrr']:.3f}), but validation "
+            f"MRR reached {top['val_mrr']:.3f} at epoch {top['epoch']}: the loss stopped tracking the ranking; try --monitor mrr")
+
 # %% ../nbs/06_train.ipynb #2b53cdf4
 def ema_decay(epochs: float, steps_per_epoch: int) -> float:
     "The per-step decay of a moving average whose horizon is about `epochs` epochs."
@@ -368,6 +377,7 @@ def train(cfg: TrainConfig) -> dict:
         if cfg.patience and stale >= cfg.patience:
             _log(f'early stop after epoch {epoch}: val {cfg.monitor} best {best[cfg.monitor]:.4f} at epoch {best["epoch"]}', ctx); break
     bar.close()
+    if (w := early_best(rows, best, cfg.monitor)): _log(f'WARNING {w}', ctx)
     if ctx.main and rows: plot_curves(rows, out/'curves.png')
     if ctx.world > 1: dist.barrier()
     return {'best': best, 'epochs_run': len(rows), 'last': rows[-1] if rows else None, 'out': str(out)}
