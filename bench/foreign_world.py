@@ -2,8 +2,9 @@
 
 It shares nothing with `donor_rank.synth` but the file format: other feature names, list lengths
 from 6 to 14, missing values, and a utility with patient-dependent effects (cell dose per kilogram of
-the patient's weight, a stronger HLA effect in small children). The model's defaults were never
-tuned on it. The constants are illustrative, not clinical figures.
+the patient's weight, a stronger HLA effect in small children). The featurizer's log copies were
+chosen partly on draws of this world (other seeds than the benchmark's), so it is not a blind test;
+`platelet_world.py` is. The constants are illustrative, not clinical figures.
 """
 from __future__ import annotations
 import numpy as np
@@ -29,6 +30,20 @@ def cord_utility(weight, hla6, allele_mm, tnc, cd34, viability, year, rbc_dep):
     return u
 
 
+def record_choice(u, L, noise: float, rng) -> list[dict]:
+    "Per patient: `label` (best after Gumbel noise), `relevance` (2 chosen, 1 rest of the noisy top quarter), `oracle`, `utility`."
+    u = np.where(np.arange(u.shape[1])[None] < L[:, None], u, -np.inf)   # (n, M): slots past each list's length out
+    noisy = u + noise * rng.gumbel(size=u.shape)
+    label, oracle = noisy.argmax(1), u.argmax(1)
+    out = []
+    for i, k in enumerate(L):
+        order = np.argsort(-noisy[i, :k])
+        rel = np.zeros(k, int); rel[order[:max(1, k // 4)]] = 1; rel[order[0]] = 2
+        out.append({'label': int(label[i]), 'relevance': rel.tolist(), 'oracle': int(oracle[i]),
+                    'utility': [float(x) for x in u[i, :k]]})
+    return out
+
+
 def generate_cord(n: int, seed: int = 0, lo: int = 6, hi: int = 14, noise: float = 0.15) -> Dataset:
     "`n` patients, each with 6..14 cord-blood units, recorded choice = best unit after Gumbel noise."
     rng = np.random.default_rng(seed)
@@ -48,15 +63,10 @@ def generate_cord(n: int, seed: int = 0, lo: int = 6, hi: int = 14, noise: float
     rbc_dep = rng.random((n, M)) < 0.6
     bank = rng.choice(BANKS, (n, M))
     u = cord_utility(weight[:, None], hla6, allele_mm, tnc, cd34, viability, year, rbc_dep)
-    real = np.arange(M)[None] < L[:, None]
-    u = np.where(real, u, -np.inf)
-    noisy = u + noise * rng.gumbel(size=u.shape)
-    label, oracle = noisy.argmax(1), u.argmax(1)
+    targets = record_choice(u, L, noise, rng)
     exs = []
     for i in range(n):
         k = L[i]
-        order = np.argsort(-noisy[i, :k])
-        rel = np.zeros(k, int); rel[order[:max(1, k // 4)]] = 1; rel[order[0]] = 2
         cands = [{'id': f'U{i:06d}-{j:02d}', 'features': {
             'hla_antigen_match_of_6': int(hla6[i, j]), 'allele_mismatches': int(allele_mm[i, j]),
             'tnc_1e7': float(tnc[i, j]), 'cd34_1e5': float(cd34[i, j]),
@@ -65,6 +75,5 @@ def generate_cord(n: int, seed: int = 0, lo: int = 6, hi: int = 14, noise: float
             for j in range(k)]
         exs.append({'id': f'C{seed:02d}{i:06d}', 'context': {'weight_kg': float(weight[i]), 'age_years': float(age[i]),
                     'diagnosis': str(diag[i]), 'cmv_seropositive': bool(cmv[i])},
-                    'candidates': cands, 'label': int(label[i]), 'relevance': rel.tolist(),
-                    'oracle': int(oracle[i]), 'utility': [float(x) for x in u[i, :k]]})
+                    'candidates': cands, **targets[i]})
     return Dataset(exs, task_type='donor_selection')

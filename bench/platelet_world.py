@@ -1,7 +1,8 @@
 """A third, unrelated schema-v1 world for the benchmarks: choosing a platelet unit for a refractory patient.
 
 A held-out check that a model's defaults generalise. It shares nothing with `donor_rank.synth` or
-`foreign_world` but the file format, and was designed blind to any model (none was trained on it).
+`foreign_world` but the file format and `record_choice` (noisy choice, grades, oracle), and was designed
+blind to any model (none was trained on it).
 Each patient is platelet-refractory and has 6 to 14 HLA-selected or crossmatched apheresis units to
 choose from. The true utility is an illustrative log-odds of a successful transfusion (a good 1-hour
 increment) with diminishing returns on dose per m2 of body surface area (steeper with splenomegaly), a
@@ -20,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from donor_rank.schema import Dataset
+from foreign_world import record_choice
 
 GRADES = np.array(['A', 'BU', 'BX', 'C', 'D'])
 GRADE_PEN = np.array([0.0, 0.1, 0.35, 0.7, 1.0])                     # HLA-grade penalty at PRA 100%
@@ -78,15 +80,10 @@ def generate_platelet(n: int, seed: int = 0, lo: int = 6, hi: int = 14, noise: f
     pr = rng.random((n, M)) < np.array([0.2, 0.1, 0.6, 0.3, 0.5])[site]
     u = platelet_utility(bsa[:, None], pra[:, None], spleen[:, None], fever[:, None], (pgroup == 0)[:, None],
                          (diag == 3)[:, None], grade, targeted, abo, days, dose, pr, xm)
-    real = np.arange(M)[None] < L[:, None]
-    u = np.where(real, u, -np.inf)
-    noisy = u + noise * rng.gumbel(size=u.shape)
-    label, oracle = noisy.argmax(1), u.argmax(1)
+    targets = record_choice(u, L, noise, rng)
     exs = []
     for i in range(n):
         k = L[i]
-        order = np.argsort(-noisy[i, :k])
-        rel = np.zeros(k, int); rel[order[:max(1, k // 4)]] = 1; rel[order[0]] = 2
         cands = [{'id': f'PLT{i:06d}-{j:02d}', 'features': {
             'hla_match_grade': str(GRADES[grade[i, j]]),
             'antigens_targeted': None if np.isnan(targeted[i, j]) else int(targeted[i, j]),
@@ -98,6 +95,5 @@ def generate_platelet(n: int, seed: int = 0, lo: int = 6, hi: int = 14, noise: f
                     'weight_kg': float(weight[i]), 'bsa_m2': float(bsa[i]), 'pra_percent': int(pra[i]),
                     'splenomegaly': bool(spleen[i]), 'fever_or_sepsis': bool(fever[i]), 'diagnosis': str(DIAG[diag[i]]),
                     'abo_group': str(PGROUP[pgroup[i]]), 'pre_count_1e9_per_l': int(pre[i])},
-                    'candidates': cands, 'label': int(label[i]), 'relevance': rel.tolist(),
-                    'oracle': int(oracle[i]), 'utility': [float(x) for x in u[i, :k]]})
+                    'candidates': cands, **targets[i]})
     return Dataset(exs, task_type='donor_selection')

@@ -217,10 +217,10 @@ def explain(self: Ranker, example: dict) -> list[dict]:
     "Occlusion effect of each input feature (with its `log(x)` copy) on one example's ranking, largest first: `{feature, effect, top_changes}`."
     b = self.featurizer.encode([example])                             # N=1
     f = self.featurizer; groups = {}                                  # input field -> its tensor columns (a log(x) copy goes with x)
-    for side, specs in (('ctx', f.context), ('cand', f.candidate)):
-        num = [s_ for s_ in specs if s_['kind'] != 'category']; cat = [s_ for s_ in specs if s_['kind'] == 'category']
-        for blk, block in ((f'{side}_num', num), (f'{side}_cat', cat)):
-            for j, s_ in enumerate(block): groups.setdefault((side, s_.get('source', s_['name'])), []).append((blk, j))
+    src = {side: {s_['name']: s_.get('source', s_['name']) for s_ in specs} for side, specs in (('ctx', f.context), ('cand', f.candidate))}
+    for blk, names in feature_names(f).items():
+        side = blk.split('_')[0]
+        for j, nm in enumerate(names): groups.setdefault((side, src[side][nm]), []).append((blk, j))
     keys = list(groups)
     if not keys: return []
     F = len(keys)

@@ -158,8 +158,9 @@ class RankerBase(nn.Module):
             for i in range(0, L, chunk):
                 bc = _cut(b, i, i + chunk); h, aux = self.embed(bc); s = self.stats(h, bc.mask)
                 st = s if st is None else self.merge(st, s)
-                fits = len(b) * min(i + chunk, L) * h.shape[-1] * h.element_size() <= cache_mb * 2**20
-                kept = kept + [(h, aux)] if kept is not None and fits else None   # (N, chunk, d): reused in pass 2
+                if kept is not None and len(b) * min(i + chunk, L) * h.shape[-1] * h.element_size() <= cache_mb * 2**20:
+                    kept.append((h, aux))          # (N, chunk, d): reused in pass 2
+                else: kept = None                  # over budget: pass 2 embeds again
         out = []
         for k, i in enumerate(range(0, L, chunk)):  # pass 2: score each chunk against the whole list's statistics
             bc = _cut(b, i, i + chunk)

@@ -454,7 +454,7 @@ def train_cli(train: str,                 # training file (.json, .jsonl or LETO
         if v < 1: raise ValueError(f'--{k} must be at least 1, got {v}')
     if not (lr > 0): raise ValueError(f'--lr must be positive, got {lr}')
     if not (0 <= dropout < 1): raise ValueError(f'--dropout must be in [0, 1), got {dropout}')
-    if log_skew != log_skew: raise ValueError('--log-skew must be a number or inf, got nan')
+    if math.isnan(log_skew): raise ValueError('--log-skew must be a number or inf, got nan')
     if norm not in ('layer', 'batch', 'none'): raise ValueError(f'--norm must be layer, batch or none, got {norm!r}')
     if monitor not in MONITORS: raise ValueError(f"--monitor must be one of {', '.join(MONITORS)}, got {monitor!r}")
     get_loss(loss, margin=margin, tau=tau)
