@@ -4,7 +4,7 @@ Usage: python bench/bench_generate.py [--n 100000] [--out bench/out]
 """
 import argparse, gc, time
 from pathlib import Path
-from donor_rank.schema import write_dataset
+from donor_rank.io import write_dataset
 from donor_rank.synth import generate
 
 if __name__ == '__main__':

@@ -24,7 +24,7 @@ from common import lightgbm_scores, metrics_for  # noqa: E402
 from foreign_world import generate_cord  # noqa: E402
 from platelet_world import generate_platelet  # noqa: E402
 
-from donor_rank.schema import write_dataset
+from donor_rank.io import write_dataset
 from donor_rank.synth import generate
 from donor_rank.train import TrainConfig, train
 from donor_rank.inference import Ranker

@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 
 from donor_rank.inference import Ranker
-from donor_rank.schema import write_dataset
+from donor_rank.io import write_dataset
 from donor_rank.synth import generate
 from donor_rank.train import TrainConfig, train
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from donor_rank.schema import write_dataset
+from donor_rank.io import write_dataset
 from donor_rank.synth import generate
 from donor_rank.train import TrainConfig, train
 

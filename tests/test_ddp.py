@@ -7,7 +7,7 @@ BIN = Path(sys.executable).parent
 
 def test_torchrun_two_processes(tmp_path):
     from donor_rank.synth import generate
-    from donor_rank.schema import write_dataset
+    from donor_rank.io import write_dataset
     write_dataset(generate(400, seed=41), tmp_path / 'tr.json')
     write_dataset(generate(101, seed=42), tmp_path / 'va.json')     # odd size: shards of unequal length
     out = tmp_path / 'run'

@@ -3,7 +3,8 @@ import io, math
 import numpy as np, pandas as pd, torch
 from hypothesis import given, settings, strategies as st, HealthCheck
 from donor_rank.features import Featurizer, UNKNOWN, MISSING
-from donor_rank.schema import Dataset, read_dataset, write_dataset
+from donor_rank.schema import Dataset
+from donor_rank.io import read_dataset, write_dataset
 
 NAMES = ['a', 'b', 'c', 'age', 'x y', 'ä']
 value = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(-1e6, 1e6, allow_nan=False),

@@ -2,13 +2,13 @@
 import os, shutil, subprocess, sys
 from pathlib import Path
 import pytest
-from donor_rank.schema import read_dataset
+from donor_rank.io import read_dataset
 
 EXE = Path(sys.executable).parent / 'donor_rank_generate'
 SPLITS = ('train', 'val', 'test')
 
 def gen(*args):
-    cmd = [str(EXE)] if EXE.exists() else [sys.executable, '-c', 'from donor_rank.synth import main; main()']
+    cmd = [str(EXE)] if EXE.exists() else [sys.executable, '-c', 'from donor_rank.cli import generate_main; generate_main()']
     return subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True, timeout=120)
 
 def test_writes_three_splits(tmp_path):

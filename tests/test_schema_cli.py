@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from donor_rank.schema import DataError, Dataset, atomic_write, read_dataset, write_dataset
-import donor_rank.schema as schema
+from donor_rank.schema import DataError, Dataset
+from donor_rank.io import atomic_write, read_dataset, write_dataset
+import donor_rank.io as dr_io
 
 VALIDATE = Path(sys.executable).parent / 'donor_rank_validate'
 pytestmark = pytest.mark.skipif(not VALIDATE.exists(), reason='console script not installed (pip install -e .)')
@@ -130,7 +131,7 @@ def test_validate_ok(tmp_path):
 
 def test_validate_in_process(tmp_path, capsys):
     "main(argv) is callable in-process: summary on stdout, or SystemExit(2) with one stderr line"
-    from donor_rank.schema import main
+    from donor_rank.cli import validate_main as main
     p = tmp_path / 'good.json'
     write_dataset(Dataset(good_doc()['examples']), p)
     main([str(p), '--task-type=donor_selection'])
@@ -169,15 +170,15 @@ def test_write_failing_midway_leaves_old_file(tmp_path, monkeypatch, ext):
     p = tmp_path / f'd.{ext}'
     write_dataset(Dataset(good_doc(n=2)['examples']), p)
     before = p.read_bytes()
-    calls, real = [], schema._dumps
+    calls, real = [], dr_io._dumps
     def flaky(o):
         calls.append(1)
         if len(calls) == 3: raise OSError(28, 'No space left on device')
         return real(o)
-    monkeypatch.setattr(schema, '_dumps', flaky)
+    monkeypatch.setattr(dr_io, '_dumps', flaky)
     with pytest.raises(OSError): write_dataset(Dataset(good_doc(n=5)['examples']), p)
     assert p.read_bytes() == before and _listing(tmp_path) == [p.name]
-    monkeypatch.setattr(schema, '_dumps', real)
+    monkeypatch.setattr(dr_io, '_dumps', real)
     assert len(read_dataset(p)) == 2
 
 
@@ -198,7 +199,7 @@ def test_atomic_write_survives_kill9(tmp_path):
     p.write_text('OLD')
     code = textwrap.dedent(f'''
         import sys, time
-        from donor_rank.schema import atomic_write
+        from donor_rank.io import atomic_write
         with atomic_write({str(p)!r}) as f:
             f.write('NEW' * 100000); f.flush()
             print('ready', flush=True); time.sleep(60)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from donor_rank.schema import DataError, Dataset, read_dataset, validate_dataset, validate_example, write_dataset
+from donor_rank.schema import DataError, Dataset, validate_dataset, validate_example
+from donor_rank.io import read_dataset, write_dataset
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 

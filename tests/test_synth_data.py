@@ -1,7 +1,7 @@
 "Generated files: the oracle recomputes from the written features, scenarios in proportion, same seed same bytes, oracle agreement in range."
 import numpy as np, pandas as pd
 import pytest
-from donor_rank.schema import read_dataset, write_dataset
+from donor_rank.io import read_dataset, write_dataset
 from donor_rank.synth import generate, utility, to_frames, SCENARIOS, FEATURES, NOISE
 
 @pytest.mark.parametrize('ext, n_cand', [('json', 10), ('jsonl', (2, 15))])

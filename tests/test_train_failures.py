@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from donor_rank import losses
-from donor_rank.train import TrainConfig, TrainingError, load_checkpoint, train
+from donor_rank.train import TrainConfig, TrainingError, train
+from donor_rank.checkpoint import load_checkpoint
 from conftest import write_splits
 
 BIN = Path(sys.executable).parent
