@@ -16,7 +16,7 @@ from donor_rank.synth import generate, split_seed  # noqa: E402
 
 
 def run(n_train=2000, n_test=2000, seed=0, **lgb_kw):
-    "Train on `n_train` generated patients, score `n_test` held-out ones; returns a dict of figures."
+    "Train on `n_train` generated patients, score `n_test` held-out ones; a dict of figures."
     tr = generate(n_train, seed=split_seed(seed, 'train'))
     te = generate(n_test, seed=split_seed(seed, 'test'), start=n_train)
     kw = dict(n_jobs=1)                      # n_jobs=1: threads contend on a busy 2-core box
@@ -37,5 +37,6 @@ if __name__ == '__main__':
     a = p.parse_args()
     r = run(a.n_train, a.n_test, a.seed)
     print(f"train {a.n_train} / test {a.n_test} patients x 10 donors, seed {a.seed}")
-    print(f"LightGBM lambdarank top-1 {r['lightgbm_top1']:.3f}   oracle top-1 {r['oracle_top1']:.3f}   "
+    print(f"LightGBM lambdarank top-1 {r['lightgbm_top1']:.3f}   "
+          f"oracle top-1 {r['oracle_top1']:.3f}   "
           f"ratio {r['ratio']:.3f} (required >= 0.85)   fit {r['fit_s']:.1f} s")

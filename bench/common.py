@@ -18,7 +18,7 @@ from donor_rank.train import TrainConfig, train
 
 
 def rows(ds) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    "One row per candidate (context features prefixed `ctx_`), its graded relevance, and the list lengths."
+    "One row per candidate (context features prefixed `ctx_`), its graded relevance, list lengths."
     context, candidates, lengths = frames(ds)
     example = np.repeat(np.arange(len(lengths)), lengths)
     ctx_rows = context.add_prefix('ctx_').iloc[example].reset_index(drop=True)
@@ -72,21 +72,21 @@ def pad(scores: list[np.ndarray]) -> torch.Tensor:
 
 
 def metrics_for(ds, scores: list[np.ndarray]) -> dict:
-    "The package's metrics for per-list scores of any scorer on `ds` (targets from its own featurizer)."
+    "The package's metrics for per-list scores of any scorer on `ds` (targets: its own featurizer)."
     b = Featurizer().fit(ds).encode(ds)
     s = pad(scores)[:, :b.mask.shape[1]]                              # (lists, longest)
     return compute_metrics(s, b.target, b.mask, utility=b.utility)
 
 
 def evaluate(ranker: Ranker, ds) -> dict:
-    "Score `ds` with a trained `Ranker` and compute the package's metrics (what donor_rank_evaluate does)."
+    "Score `ds` with a trained `Ranker` and compute the package's metrics (as donor_rank_evaluate)."
     b = ranker.encode(ds)
-    s = ranker.predict(b)                                             # (lists, longest), padded -inf
+    s = ranker.predict(b)                                   # (lists, longest), padded -inf
     return compute_metrics(s, b.target, b.mask, utility=b.utility)
 
 
 def train_model(tr, va, d: Path, **cfg) -> tuple[dict, Path, float]:
-    "Write `tr`, `va` to folder `d`, train with `TrainConfig(**cfg)`; (result, best checkpoint, seconds)."
+    "Write `tr`, `va` into `d`, train with `TrainConfig(**cfg)`; (result, checkpoint, seconds)."
     d = Path(d)
     d.mkdir(parents=True, exist_ok=True)
     write_dataset(tr, d / 'train.json')

@@ -27,7 +27,7 @@ class Touch:
 
 
 def code_pickle_checkpoint(p: Path, marker: Path) -> Path:
-    "Write to `p` a checkpoint-looking file whose unpickling with full pickle would create `marker`."
+    "Write to `p` a checkpoint-like file that, unpickled with full pickle, would create `marker`."
     import torch
     torch.save({'format': 'donor_rank.checkpoint', 'x': Touch(marker)}, p)
     return p
@@ -35,7 +35,7 @@ def code_pickle_checkpoint(p: Path, marker: Path) -> Path:
 
 @dataclass
 class TinyRun:
-    "A tiny model trained once per test session on generated data (read-only: copy before changing)."
+    "A tiny model trained once per test session (read-only: copy a file before changing it)."
     train: Path         # training set, 150 lists (seed 1)
     val: Path           # validation set, 40 lists (seed 2, ids 'V...')
     val_ds: object      # the validation `Dataset`
@@ -44,7 +44,7 @@ class TinyRun:
 
 @pytest.fixture(scope='session')
 def tiny_run(tmp_path_factory) -> TinyRun:
-    "Train a 2-epoch, width-16 model on 150 generated lists; shared by every test that needs a checkpoint."
+    "Train a 2-epoch, width-16 model on 150 generated lists, for the tests that need a checkpoint."
     from donor_rank.io import write_dataset
     from donor_rank.synth import generate
     from donor_rank.train import TrainConfig, train

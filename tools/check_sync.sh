@@ -27,7 +27,8 @@ cp -r nbs "$snap/nbs"
 .venv/bin/nbdev_clean --fname "$snap/nbs" 2>"$snap/clean_err"
 if ! diff -r -q nbs "$snap/nbs" >"$snap/diff"; then
   dirty=$(sed -n 's/^Files \(nbs\/[^ ]*\) and .*/\1/p' "$snap/diff" | paste -sd ' ')
-  echo "notebooks not clean: nbdev_clean would change ${dirty:-nbs/}; run 'nbdev_clean' and commit" >&2
+  echo "notebooks not clean: nbdev_clean would change ${dirty:-nbs/};" \
+    "run 'nbdev_clean' and commit" >&2
   failed=1
 elif [ -s "$snap/clean_err" ]; then
   echo "nbdev_clean could not read every notebook:" >&2

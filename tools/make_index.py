@@ -16,10 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 INDEX = ROOT / 'nbs' / 'index.ipynb'
 MAP_HEADING = '## Notebooks'          # the README section copied after the opening
 SUMMARY = 'Learning to rank unrelated stem-cell donors, with a known oracle.'
-FOOTER = ('Everything else (results and the commands that produced them, the command-line tools, the '
-          'Python API, the data schema, the generator, the model and its defaults, checkpoints) is in '
-          '`README.md` at the root of the repository. This page is generated from it by '
-          '`tools/make_index.py`; edit the README, not this page.')
+FOOTER = ('Everything else (results and the commands that produced them, the command-line\n'
+          'tools, the Python API, the data schema, the generator, the model and its defaults,\n'
+          'checkpoints) is in `README.md` at the root of the repository. This page is generated\n'
+          'from it by `tools/make_index.py`; edit the README, not this page.')
 TEST_CELL = ['#| hide', 'import donor_rank', 'from donor_rank.synth import generate',
              'assert len(generate(3, seed=0).examples) == 3', 'donor_rank.__version__']
 
@@ -70,8 +70,8 @@ def main():
         INDEX.write_text(text, encoding='utf-8')
         return 0
     if INDEX.read_text(encoding='utf-8') != text:
-        print("nbs/index.ipynb out of step with README.md: run 'python tools/make_index.py' and commit",
-              file=sys.stderr)
+        msg = "nbs/index.ipynb out of step with README.md: run 'make index' and commit"
+        print(msg, file=sys.stderr)
         return 1
     return 0
 
