@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATA := data
 CKPT := checkpoints
 
-.PHONY: install test demo lab export clean-nbs bench analysis
+.PHONY: install test demo lab export clean-nbs index bench analysis
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ export: install
 
 clean-nbs: install
 	$(BIN)/nbdev_clean
+
+# README.md is the source; nbs/index.ipynb (the docs' landing page) is generated from it.
+index: install
+	$(PY) tools/make_index.py
 
 test: install
 	tools/check_sync.sh

@@ -20,26 +20,18 @@ import numpy as np
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import lightgbm_scores, metrics_for  # noqa: E402
+from common import evaluate, lightgbm_scores, metrics_for, train_model  # noqa: E402
 from foreign_world import generate_cord  # noqa: E402
 from platelet_world import generate_platelet  # noqa: E402
 
-from donor_rank.io import write_dataset
-from donor_rank.synth import generate
-from donor_rank.train import TrainConfig, train
-from donor_rank.inference import Ranker
+from donor_rank.synth import generate  # noqa: E402
+from donor_rank.inference import Ranker  # noqa: E402
 
 
 def run(name, tr, va, te, tmp: Path, seed: int, lgbm: bool = True, **cfg):
     "Train the default model (and LightGBM) on `tr`, report metrics on `te`."
-    d = tmp / name; d.mkdir()
-    for split, ds in (('train', tr), ('val', va)): write_dataset(ds, d / f'{split}.json')
-    t0 = time.perf_counter()
-    res = train(TrainConfig(train=str(d / 'train.json'), val=str(d / 'val.json'), out=str(d / 'run'),
-                            seed=seed, progress=False, **cfg))
-    secs = time.perf_counter() - t0
-    rk = Ranker.load(d / 'run' / 'best_model.pt')
-    m = metrics_for(te, rk.score(te))
+    res, best, secs = train_model(tr, va, tmp / name, seed=seed, **cfg)
+    m = evaluate(Ranker.load(best), te)
     row = {'setting': name, 'train_lists': len(tr), 'test_lists': len(te), 'train_seconds': round(secs, 1),
            'epochs_run': res['epochs_run'], 'best_epoch': res['best']['epoch'],
            'val_spread_best': round(res['best']['spread'], 3),

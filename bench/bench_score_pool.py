@@ -9,17 +9,19 @@ and CUDA's peak allocation on a GPU). Uses the public API only.
     .venv/bin/python bench/bench_score_pool.py --cache               # also: the model passes with pass 1 kept vs recomputed
 """
 from __future__ import annotations
-import argparse, os, tempfile, threading, time
+import argparse, os, sys, tempfile, threading, time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from donor_rank.inference import Ranker
-from donor_rank.io import write_dataset
-from donor_rank.synth import generate
-from donor_rank.train import TrainConfig, train
+sys.path.insert(0, str(Path(__file__).parent))
+from common import train_model  # noqa: E402
+
+from donor_rank.features import frames  # noqa: E402
+from donor_rank.inference import Ranker  # noqa: E402
+from donor_rank.synth import generate  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -42,7 +44,7 @@ class PeakRSS:
 def make_pool(n: int, seed: int = 0) -> tuple[dict, pd.DataFrame]:
     "One generated patient and `n` donors resampled from 2,000 generated lists (numbers jittered), with ids."
     ds = generate(2000, seed=seed, id_prefix='Q')
-    base = pd.DataFrame.from_records([c['features'] for ex in ds.examples for c in ex['candidates']])
+    _, base, _ = frames(ds)                                  # one row per generated donor
     rng = np.random.default_rng(seed)
     pool = base.iloc[rng.integers(0, len(base), n)].reset_index(drop=True)
     if 'age' in pool: pool['age'] = (pool['age'] + rng.integers(-3, 4, n)).clip(18, 61)
@@ -62,10 +64,8 @@ def main():
     a = ap.parse_args()
     ck = a.checkpoint
     if ck is None:
-        d = Path(tempfile.mkdtemp())
-        write_dataset(generate(200, seed=1), d / 'train.json'); write_dataset(generate(50, seed=2, id_prefix='V'), d / 'val.json')
-        train(TrainConfig(train=str(d / 'train.json'), val=str(d / 'val.json'), out=str(d / 'run'), epochs=1, progress=False))
-        ck = d / 'run' / 'best_model.pt'
+        tr, va = generate(200, seed=1), generate(50, seed=2, id_prefix='V')
+        _, ck, _ = train_model(tr, va, Path(tempfile.mkdtemp()), epochs=1)
     r = Ranker.load(ck, device=None if a.device == 'auto' else a.device)
     t0 = time.perf_counter(); ctx, pool = make_pool(a.n); t_pool = time.perf_counter() - t0
     r.score_frame(ctx, pool.iloc[:5000], chunk=a.chunk)                       # warm-up

@@ -1,33 +1,38 @@
-"""Shared pieces of the benchmarks: LightGBM on flattened rows, and padded scoring for the metrics.
+"""Shared pieces of the benchmarks: LightGBM on the package's frames, metrics, and a trained model.
 
 Only the package's public API is used, so the benchmarks measure what a user gets.
 """
 from __future__ import annotations
+import time
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import torch
 
-from donor_rank.features import Featurizer
+from donor_rank.features import Featurizer, frames
+from donor_rank.inference import Ranker
+from donor_rank.io import write_dataset
 from donor_rank.metrics import compute_metrics
+from donor_rank.train import TrainConfig, train
 
 
-def flatten(ds) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    "One row per candidate (context features prefixed `ctx_`), its graded relevance, and the group sizes."
-    rows, rel, groups = [], [], []
+def rows(ds) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    "One row per candidate (context features prefixed `ctx_`), its graded relevance, list lengths."
+    context, candidates, lengths = frames(ds)
+    example = np.repeat(np.arange(len(lengths)), lengths)
+    ctx_rows = context.add_prefix('ctx_').iloc[example].reset_index(drop=True)
+    table = pd.concat([ctx_rows, candidates.reset_index(drop=True)], axis=1)
+    for col in table.columns:
+        if table[col].dtype == bool:
+            table[col] = table[col].astype(float)
+        elif not pd.api.types.is_numeric_dtype(table[col]):
+            table[col] = table[col].astype('category')
+    relevance = []
     for ex in ds.examples:
-        cands = ex['candidates']
-        r = ex.get('relevance') or [int(j == ex.get('label')) for j in range(len(cands))]
-        for c, g in zip(cands, r):
-            rows.append({**{f'ctx_{k}': v for k, v in ex['context'].items()}, **c['features']})
-            rel.append(g)
-        groups.append(len(cands))
-    df = pd.DataFrame.from_records(rows)
-    for col in df.columns:
-        if df[col].dtype == object or str(df[col].dtype).startswith(('string', 'str')):
-            df[col] = df[col].astype('category')
-        elif df[col].dtype == bool:
-            df[col] = df[col].astype(float)
-    return df, np.asarray(rel, dtype=float), np.asarray(groups)
+        n = len(ex['candidates'])
+        relevance += ex.get('relevance') or [int(j == ex.get('label')) for j in range(n)]
+    return table, np.asarray(relevance, dtype=float), lengths
 
 
 def align_categories(train: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
@@ -35,37 +40,59 @@ def align_categories(train: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     other = other.reindex(columns=train.columns)
     for col in train.columns:
         if isinstance(train[col].dtype, pd.CategoricalDtype):
-            other[col] = pd.Categorical(other[col].astype(object), categories=train[col].cat.categories)
+            categories = train[col].cat.categories
+            other[col] = pd.Categorical(other[col].astype(object), categories=categories)
         else:
             other[col] = pd.to_numeric(other[col], errors='coerce')
     return other
 
 
+def lightgbm_scores(tr, te, seed: int = 0, **params) -> list[np.ndarray]:
+    "Train LightGBM's lambdarank on `tr`'s rows; one score array per list of `te`."
+    import lightgbm as lgb
+    x_train, y_train, len_train = rows(tr)
+    x_test, _, len_test = rows(te)
+    x_test = align_categories(x_train, x_test)
+    kw = dict(objective='lambdarank', n_estimators=300, learning_rate=0.05, num_leaves=31,
+              min_child_samples=20, random_state=seed, verbose=-1, n_jobs=2)
+    kw.update(params)
+    ranker = lgb.LGBMRanker(**kw)
+    ranker.fit(x_train, y_train.astype(int), group=len_train)
+    scores = ranker.predict(x_test)                                   # (sum of lengths,)
+    return np.split(scores, np.cumsum(len_test)[:-1])
+
+
 def pad(scores: list[np.ndarray]) -> torch.Tensor:
     "Per-list score arrays as one `(lists, longest)` tensor, -inf in the padding."
-    L = max(len(s) for s in scores)
-    out = torch.full((len(scores), L), float('-inf'))
-    for i, s in enumerate(scores): out[i, :len(s)] = torch.as_tensor(np.asarray(s, dtype=np.float32))
+    longest = max(len(s) for s in scores)
+    out = torch.full((len(scores), longest), float('-inf'))
+    for i, s in enumerate(scores):
+        out[i, :len(s)] = torch.as_tensor(np.asarray(s, dtype=np.float32))
     return out
 
 
 def metrics_for(ds, scores: list[np.ndarray]) -> dict:
-    "The package's metrics for per-list scores on dataset `ds` (targets, masks and utilities from its own featurizer)."
+    "The package's metrics for per-list scores of any scorer on `ds` (targets: its own featurizer)."
     b = Featurizer().fit(ds).encode(ds)
-    s = pad(scores)[:, :b.mask.shape[1]]
+    s = pad(scores)[:, :b.mask.shape[1]]                              # (lists, longest)
     return compute_metrics(s, b.target, b.mask, utility=b.utility)
 
 
-def lightgbm_scores(tr, te, seed: int = 0, **params) -> list[np.ndarray]:
-    "Train LightGBM's lambdarank on the flattened training rows; per-list scores on the test set."
-    import lightgbm as lgb
-    Xtr, ytr, gtr = flatten(tr)
-    Xte, _, gte = flatten(te)
-    Xte = align_categories(Xtr, Xte)
-    kw = dict(objective='lambdarank', n_estimators=300, learning_rate=0.05, num_leaves=31,
-              min_child_samples=20, random_state=seed, verbose=-1, n_jobs=2)
-    kw.update(params)
-    m = lgb.LGBMRanker(**kw)
-    m.fit(Xtr, ytr.astype(int), group=gtr)
-    s = m.predict(Xte)
-    return np.split(s, np.cumsum(gte)[:-1])
+def evaluate(ranker: Ranker, ds) -> dict:
+    "Score `ds` with a trained `Ranker` and compute the package's metrics (as donor_rank_evaluate)."
+    b = ranker.encode(ds)
+    s = ranker.predict(b)                                   # (lists, longest), padded -inf
+    return compute_metrics(s, b.target, b.mask, utility=b.utility)
+
+
+def train_model(tr, va, d: Path, **cfg) -> tuple[dict, Path, float]:
+    "Write `tr`, `va` into `d`, train with `TrainConfig(**cfg)`; (result, checkpoint, seconds)."
+    d = Path(d)
+    d.mkdir(parents=True, exist_ok=True)
+    write_dataset(tr, d / 'train.json')
+    write_dataset(va, d / 'val.json')
+    config = TrainConfig(train=str(d / 'train.json'), val=str(d / 'val.json'), out=str(d / 'run'),
+                         progress=False, **cfg)
+    t0 = time.perf_counter()
+    res = train(config)
+    return res, d / 'run' / 'best_model.pt', time.perf_counter() - t0

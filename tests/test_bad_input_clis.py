@@ -11,7 +11,8 @@ run in a fork server: one process imports the package once, then forks a child p
 few at a time) that runs the console script's own entry point (`importlib.metadata`) with that argv,
 stdout and stderr redirected at the file-descriptor level, and exits with its status, exactly like the
 script. A sample of the cases also runs as real `.venv/bin/donor_rank_*` subprocesses, which must give
-the same status and stderr. One tiny model is trained in-process for the lot; the file takes seconds.
+the same status and stderr. The session's tiny model (conftest's `tiny_run`) serves the lot; the file
+takes seconds.
 """
 from __future__ import annotations
 import copy, json, os, shutil, subprocess, sys
@@ -21,9 +22,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from donor_rank.io import write_dataset
 from donor_rank.synth import generate
-from donor_rank.train import TrainConfig, train
+from conftest import code_pickle_checkpoint
 
 BIN = Path(sys.executable).parent
 TRAIN, EVAL, INSPECT, LRFIND = (str(BIN / f'donor_rank_{s}') for s in ('train', 'evaluate', 'inspect', 'lr_find'))
@@ -78,12 +78,6 @@ CKPT_WORDS = {'text': ['a text file'], 'empty': ['an empty file'], 'truncated': 
 CK_ROLES = ('evaluate', 'inspect', 'resume')
 
 
-class Touch:
-    "Unpickled with full pickle, this creates a file: the payload that must never run."
-    def __init__(self, path): self.path = path
-    def __reduce__(self): return (Path.touch, (Path(self.path),))
-
-
 def _write_bad(p: Path, name: str, good_doc: dict) -> Path:
     "Write case `name` of a good document to `p` (nothing for the missing file)."
     content = BAD[name][0]
@@ -102,7 +96,7 @@ def _bad_ckpt(d: Path, name: str, good: Path) -> Path:
     if name == 'text': p.write_text('{"not": "a checkpoint"}\n')
     elif name == 'empty': p.write_bytes(b'')
     elif name == 'truncated': p.write_bytes(raw[: len(raw) // 2])
-    elif name == 'code_pickle': torch.save({'format': 'donor_rank.checkpoint', 'x': Touch(d / 'PWNED')}, p)
+    elif name == 'code_pickle': code_pickle_checkpoint(p, d / 'PWNED')
     else:
         ck = torch.load(good, weights_only=True)
         if name == 'other_task': ck['task_type'] = 'ranking'
@@ -162,16 +156,15 @@ def run_real(cmd, cwd):
 
 
 @pytest.fixture(scope='module')
-def runs(tmp_path_factory):
-    "Train a tiny model, write every bad file, run every command line concurrently; returns (dir, {key: result}, info)."
+def runs(tmp_path_factory, tiny_run):
+    "Take the tiny model, write every bad file, run every command line concurrently; returns (dir, {key: result}, info)."
     d = tmp_path_factory.mktemp('badin')
     for sub in ('bad', 'ck', 'out', 'pred'): (d / sub).mkdir()
-    trs, vas = generate(60, seed=1), generate(12, seed=2, id_prefix='V')
-    write_dataset(trs, d / 'tr.json'); write_dataset(vas, d / 'va.json')
-    train(TrainConfig(train=str(d / 'tr.json'), val=str(d / 'va.json'), out=str(d / 'run'),
-                      epochs=1, d=16, heads=2, batch_size=32, progress=False))
-    good = d / 'run' / 'best_model.pt'
-    cmds, info = {}, {'ids': [ex['id'] for ex in vas.examples], 'tr_ids': [ex['id'] for ex in trs.examples]}
+    vas = tiny_run.val_ds
+    shutil.copy(tiny_run.train, d / 'tr.json')
+    shutil.copy(tiny_run.val, d / 'va.json')
+    good = tiny_run.checkpoint
+    cmds, info = {}, {'ids': [ex['id'] for ex in vas.examples]}
     small_tr = _doc(generate(6, seed=1))                 # the --train files: the same mutations of a small training set
     for name in BAD:
         pv = _write_bad(d / 'bad' / f'va_{name}.json', name, _doc(vas))
@@ -267,13 +260,13 @@ def test_code_pickle_never_ran(runs):
 @pytest.mark.parametrize('name,words', [('unseen', ['context.abo', 'never seen in training', 'unknown']),
                                         ('absent', ['candidate.age', 'scored as missing'])])
 def test_scoring_time_not_fatal(runs, name, words, role):
-    d, res, _ = runs
+    d, res, info = runs
     code, so, se = res[('score', name, role)]
     assert code == 0 and 'Traceback' not in se, se
     lines = se.splitlines()
     assert lines and all(ln.startswith(f'donor_rank_{role}: warning: ') for ln in lines), se
     assert any(all(w in ln for w in words) for ln in lines), se
-    if role == 'evaluate': assert len((d / 'pred' / f'score_{name}.jsonl').read_text().splitlines()) == 12
+    if role == 'evaluate': assert len((d / 'pred' / f'score_{name}.jsonl').read_text().splitlines()) == len(info['ids'])
 
 
 @pytest.mark.parametrize('role', ('evaluate', 'inspect'))
@@ -292,7 +285,7 @@ def test_no_temporary_files_left(runs):
 
 
 REAL = [('data', 'binary', 'evaluate'), ('data', 'nan', 'inspect'), ('data', 'label_negative', 'val'),
-        ('ck', 'code_pickle', 'resume'), ('score', 'absent', 'evaluate')]
+        ('ck', 'code_pickle', 'resume'), ('ck', 'code_pickle', 'evaluate'), ('score', 'absent', 'evaluate')]
 
 
 def test_real_console_scripts_agree(runs):

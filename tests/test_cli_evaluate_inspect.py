@@ -1,27 +1,19 @@
 """The console scripts `donor_rank_evaluate` and `donor_rank_inspect`, run as real subprocesses.
 
-One tiny model is trained in-process; every command line is then started at once (they are
-independent) and the tests read their results, which keeps the file well under a minute on 2 cores.
+They use the session's tiny model (conftest's `tiny_run`); every command line is started at once
+(they are independent) and the tests read their results, which keeps the file well under a minute on
+2 cores. The code-running pickle is tested once, for every console script, in `test_bad_input_clis.py`.
 """
 from __future__ import annotations
-import copy, json, os, subprocess, sys, time
+import copy, json, os, shutil, subprocess, sys, time
 from pathlib import Path
 
 import pytest
-import torch
 
 from donor_rank.io import write_dataset
-from donor_rank.synth import generate
-from donor_rank.train import TrainConfig, train
 
 BIN = Path(sys.executable).parent
 EVAL, INSPECT = str(BIN / 'donor_rank_evaluate'), str(BIN / 'donor_rank_inspect')
-
-
-class Boom:
-    "A pickle payload that would create a file when unpickled with full pickle."
-    def __init__(self, path): self.path = path
-    def __reduce__(self): return (os.system, (f'touch {self.path}',))
 
 
 def _strip_labels(ds):
@@ -32,15 +24,12 @@ def _strip_labels(ds):
 
 
 @pytest.fixture(scope='module')
-def runs(tmp_path_factory):
-    "Train a tiny model, then run every command line concurrently; {name: (returncode, stdout, stderr, paths)}."
+def runs(tmp_path_factory, tiny_run):
+    "Take the tiny model, then run every command line concurrently; {name: (returncode, stdout, stderr, paths)}."
     d = tmp_path_factory.mktemp('cli')
-    write_dataset(generate(150, seed=1), d / 'train.json')
-    val = generate(40, seed=2, id_prefix='V')
-    write_dataset(val, d / 'val.json')
-    train(TrainConfig(train=str(d / 'train.json'), val=str(d / 'val.json'), out=str(d / 'run'),
-                      epochs=2, d=16, heads=2, batch_size=50, progress=False))
-    ck = str(d / 'run' / 'best_model.pt')
+    shutil.copy(tiny_run.val, d / 'val.json')
+    val = tiny_run.val_ds
+    ck = str(tiny_run.checkpoint)
     # bad and odd inputs
     write_dataset(_strip_labels(val), d / 'unlabelled.json')
     odd = copy.deepcopy(val)
@@ -51,7 +40,6 @@ def runs(tmp_path_factory):
     raw = Path(ck).read_bytes()
     (d / 'truncated.pt').write_bytes(raw[: len(raw) // 2])
     (d / 'text.pt').write_text('{"not": "a checkpoint"}\n')
-    torch.save({'format': 'donor_rank.checkpoint', 'evil': Boom(d / 'PWNED')}, d / 'evil.pt')
     (d / 'bad.json').write_text((d / 'val.json').read_text()[:500])
     base = ['--checkpoint', ck, '--data', str(d / 'val.json'), '--task-type', 'donor_selection']
     cmds = {
@@ -63,7 +51,6 @@ def runs(tmp_path_factory):
         'task': [EVAL, '--checkpoint', ck, '--data', str(d / 'val.json'), '--task-type', 'ranking', '--out', str(d / 'task.jsonl')],
         'truncated': [EVAL, '--checkpoint', str(d / 'truncated.pt'), '--data', str(d / 'val.json'), '--out', str(d / 'trunc.jsonl')],
         'text': [INSPECT, '--checkpoint', str(d / 'text.pt'), '--data', str(d / 'val.json')],
-        'evil': [EVAL, '--checkpoint', str(d / 'evil.pt'), '--data', str(d / 'val.json')],
         'missing': [EVAL, '--checkpoint', ck, '--data', str(d / 'nope.json')],
         'bad_data_eval': [EVAL, '--checkpoint', ck, '--data', str(d / 'bad.json'), '--out', str(d / 'bad.jsonl')],
         'no_ckpt_flag': [EVAL, '--data', str(d / 'val.json')],
@@ -138,7 +125,6 @@ def test_unseen_category_and_missing_feature(runs):
     ('task', ["task type 'donor_selection'", "'ranking'"]),
     ('truncated', ['truncated.pt']),
     ('text', ['text.pt', 'not a checkpoint']),
-    ('evil', ['evil.pt', 'refused']),
     ('missing', ['nope.json', 'no such file']),
     ('bad_data_eval', ['bad.json']),
     ('no_ckpt_flag', ['--checkpoint']),
@@ -158,5 +144,4 @@ def test_bad_input_one_line_exit_2(runs, name, words):
 def test_nothing_written_on_failure(runs):
     d, _ = runs
     for f in ('task.jsonl', 'trunc.jsonl', 'bad.jsonl'): assert not (d / f).exists()
-    assert not (d / 'PWNED').exists()                                     # the pickle payload never ran
     assert not [p for p in d.iterdir() if p.name.startswith('.') or p.suffix == '.tmp']
