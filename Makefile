@@ -38,7 +38,7 @@ demo: install
 	$(BIN)/donor_rank_generate --n-train 2000 --n-val 400 --n-test 2000 --seed 0 --out $(DATA)/
 	$(BIN)/donor_rank_train --train $(DATA)/donor_selection_train.json --val $(DATA)/donor_selection_val.json --out $(CKPT)/
 	$(BIN)/donor_rank_evaluate --checkpoint $(CKPT)/best_model.pt --data $(DATA)/donor_selection_test.json \
-	  --task-type donor_selection --out $(CKPT)/test_predictions.jsonl
+	  --task-type donor_selection --out $(CKPT)/test_predictions.jsonl --report $(CKPT)/report
 	$(BIN)/donor_rank_inspect --checkpoint $(CKPT)/best_model.pt --data $(DATA)/donor_selection_test.json \
 	  --task-type donor_selection --num-samples 3
 	@echo
@@ -47,6 +47,7 @@ demo: install
 	@echo "  model        $(CKPT)/best_model.pt (and last_model.pt, to resume)"
 	@echo "  training     $(CKPT)/metrics.jsonl, $(CKPT)/curves.png"
 	@echo "  predictions  $(CKPT)/test_predictions.jsonl"
+	@echo "  report       $(CKPT)/report/ (report.png, calibration.png, report.json, report.csv)"
 
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=nbs

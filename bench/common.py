@@ -79,10 +79,8 @@ def metrics_for(ds, scores: list[np.ndarray]) -> dict:
 
 
 def evaluate(ranker: Ranker, ds) -> dict:
-    "Score `ds` with a trained `Ranker` and compute the package's metrics (as donor_rank_evaluate)."
-    b = ranker.encode(ds)
-    s = ranker.predict(b)                                   # (lists, longest), padded -inf
-    return compute_metrics(s, b.target, b.mask, utility=b.utility)
+    "The package's metrics of a trained `Ranker` on `ds` (`Ranker.evaluate`, as donor_rank_evaluate)."
+    return ranker.evaluate(ds).metrics
 
 
 def train_model(tr, va, d: Path, **cfg) -> tuple[dict, Path, float]:
