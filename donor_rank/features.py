@@ -7,7 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from itertools import chain, repeat
 import numpy as np, pandas as pd, torch
-from pandas.api.types import infer_dtype, is_bool_dtype, is_numeric_dtype, is_object_dtype, is_string_dtype
+from pandas.api.types import (
+    infer_dtype,
+    is_bool_dtype,
+    is_numeric_dtype,
+    is_object_dtype,
+    is_string_dtype,
+)
 
 from .schema import DataError
 
@@ -18,210 +24,302 @@ __all__ = ['UNKNOWN', 'MISSING', 'LIST_FIELDS', 'infer_kind', 'num_values', 'boo
 # %% ../nbs/02_features.ipynb #883d5fa3
 _NUMERIC = ('integer', 'floating', 'mixed-integer-float', 'decimal', 'empty')
 
+
 def _str_mask(s: pd.Series) -> np.ndarray:
     "Boolean array: which entries of `s` are strings."
-    if is_bool_dtype(s.dtype) or is_numeric_dtype(s.dtype): return np.zeros(len(s), bool)
-    if not is_object_dtype(s.dtype): return s.notna().to_numpy() if is_string_dtype(s.dtype) else np.zeros(len(s), bool)
+    if is_bool_dtype(s.dtype) or is_numeric_dtype(s.dtype):
+        return np.zeros(len(s), bool)
+    if not is_object_dtype(s.dtype):
+        return s.notna().to_numpy() if is_string_dtype(s.dtype) else np.zeros(len(s), bool)
     t = infer_dtype(s, skipna=True)
-    if t == 'string': return s.notna().to_numpy()
-    if t in _NUMERIC or t == 'boolean': return np.zeros(len(s), bool)
-    try: return s.str.len().notna().to_numpy()   # mixed column: only strings have a length
-    except (AttributeError, TypeError): return s.map(lambda v: isinstance(v, str)).to_numpy(bool)
+    if t == 'string':
+        return s.notna().to_numpy()
+    if t in _NUMERIC or t == 'boolean':
+        return np.zeros(len(s), bool)
+    try:
+        return s.str.len().notna().to_numpy()  # mixed column: only strings have a length
+    except (AttributeError, TypeError):
+        return s.map(lambda v: isinstance(v, str)).to_numpy(bool)
 
 # %% ../nbs/02_features.ipynb #81cc3cd9
 def infer_kind(s: pd.Series) -> str:
     "The kind of one feature column: 'number', 'bool' or 'category' (any string makes it a category)."
-    if is_bool_dtype(s.dtype): return 'bool'
-    if is_numeric_dtype(s.dtype): return 'number'
-    if _str_mask(s).any(): return 'category'
+    if is_bool_dtype(s.dtype):
+        return 'bool'
+    if is_numeric_dtype(s.dtype):
+        return 'number'
+    if _str_mask(s).any():
+        return 'category'
     return 'bool' if infer_dtype(s, skipna=True) == 'boolean' else 'number'
 
 # %% ../nbs/02_features.ipynb #4ffc3c0a
 def num_values(s: pd.Series) -> np.ndarray:
     "Float64 values of `s`; null, non-finite and strings (the wrong kind) become NaN, booleans 0/1."
-    if is_bool_dtype(s.dtype) or is_numeric_dtype(s.dtype): v = s.to_numpy(np.float64, na_value=np.nan)
+    if is_bool_dtype(s.dtype) or is_numeric_dtype(s.dtype):
+        v = s.to_numpy(np.float64, na_value=np.nan)
     else:
         sm = _str_mask(s)
-        if sm.all(): return np.full(len(s), np.nan)
-        v = pd.to_numeric(s.mask(sm) if sm.any() else s, errors='coerce').to_numpy(np.float64, na_value=np.nan)
-    v = v.copy(); v[~np.isfinite(v)] = np.nan
+        if sm.all():
+            return np.full(len(s), np.nan)
+        v = pd.to_numeric(s.mask(sm) if sm.any() else s, errors='coerce').to_numpy(
+            np.float64, na_value=np.nan
+        )
+    v = v.copy()
+    v[~np.isfinite(v)] = np.nan
     return v
+
 
 def bool_values(s: pd.Series) -> np.ndarray:
     "0/1 values of `s` (`True`/`False`, or the numbers 1/0); anything else becomes NaN."
-    if is_bool_dtype(s.dtype): return s.to_numpy(np.float64, na_value=np.nan)
+    if is_bool_dtype(s.dtype):
+        return s.to_numpy(np.float64, na_value=np.nan)
     if is_numeric_dtype(s.dtype) or (is_object_dtype(s.dtype) and not _str_mask(s).any()):
-        v = num_values(s); v[(v != 0) & (v != 1)] = np.nan   # NaN stays NaN
+        v = num_values(s)
+        v[(v != 0) & (v != 1)] = np.nan  # NaN stays NaN
         return v
     return s.map({True: 1.0, False: 0.0}).to_numpy(np.float64, na_value=np.nan)
 
 # %% ../nbs/02_features.ipynb #b7bc3305
 def _fmt_num(v: np.ndarray) -> np.ndarray:
     "Numbers as category text: integral values without a decimal point, NaN -> None."
-    out = np.full(len(v), None, dtype=object); ok = np.isfinite(v)
-    integ = ok & (np.abs(v) < 2**53); integ[integ] = v[integ] == np.round(v[integ])
-    out[integ] = v[integ].astype(np.int64).astype(str); other = ok & ~integ
+    out = np.full(len(v), None, dtype=object)
+    ok = np.isfinite(v)
+    integ = ok & (np.abs(v) < 2**53)
+    integ[integ] = v[integ] == np.round(v[integ])
+    out[integ] = v[integ].astype(np.int64).astype(str)
+    other = ok & ~integ
     out[other] = v[other].astype(str)
     return out
+
 
 def cat_keys(s: pd.Series) -> np.ndarray:
     "Object array of category texts for `s` (None where missing)."
     sm = _str_mask(s)
-    if sm.all(): return s.to_numpy(object)
+    if sm.all():
+        return s.to_numpy(object)
     out = _fmt_num(num_values(s))
-    if sm.any(): out[sm] = s.to_numpy(object)[sm]
+    if sm.any():
+        out[sm] = s.to_numpy(object)[sm]
     return out
 
 # %% ../nbs/02_features.ipynb #214e087e
-def fit_feature(name: str, s: pd.Series, min_count: int = 1, max_categories: int | None = None, log: bool = False) -> dict:
+def fit_feature(
+    name: str,
+    s: pd.Series,
+    min_count: int = 1,
+    max_categories: int | None = None,
+    log: bool = False,
+) -> dict:
     "The fitted spec of one feature (plain values): name, kind, mean and std (numbers), vocab (categories); `log`: see below."
-    kind = infer_kind(s); spec = dict(name=str(name), kind=kind, mean=0.0, std=1.0, vocab=[])
+    kind = infer_kind(s)
+    spec = dict(name=str(name), kind=kind, mean=0.0, std=1.0, vocab=[])
     if kind == 'number':
-        v = num_values(s); v = v[~np.isnan(v)]
-        if log:                                     # a derived copy on the log scale, read from column `source`
-            v = v[v > 0]; spec.update(name=f'log({name})', source=str(name), log=float(v.min()) if len(v) else 1.0)
+        v = num_values(s)
+        v = v[~np.isnan(v)]
+        if log:  # a derived copy on the log scale, read from column `source`
+            v = v[v > 0]
+            spec.update(
+                name=f'log({name})', source=str(name), log=float(v.min()) if len(v) else 1.0
+            )
             v = np.log(v)
         if len(v):
-            spec['mean'] = float(v.mean()); sd = float(v.std())
+            spec['mean'] = float(v.mean())
+            sd = float(v.std())
             spec['std'] = sd if sd > 1e-12 else 1.0
     elif kind == 'category':
         k = pd.Series(cat_keys(s), dtype=object).dropna().value_counts()
         k = k[k >= min_count]
-        if max_categories is not None: k = k.sort_values(ascending=False, kind='stable').iloc[:max_categories]
+        if max_categories is not None:
+            k = k.sort_values(ascending=False, kind='stable').iloc[:max_categories]
         spec['vocab'] = sorted(str(x) for x in k.index)
     return spec
 
 # %% ../nbs/02_features.ipynb #c8577997
 def wants_log(s: pd.Series, log_skew: float = 1.0) -> bool:
     "Whether numeric column `s` is positive with at least 3 distinct values and skewness above `log_skew`."
-    v = num_values(s); v = v[~np.isnan(v)]
-    if len(v) < 3 or v.min() <= 0 or len(np.unique(v[:10_000])) < 3: return False
+    v = num_values(s)
+    v = v[~np.isnan(v)]
+    if len(v) < 3 or v.min() <= 0 or len(np.unique(v[:10_000])) < 3:
+        return False
     sd = v.std()
-    return bool(sd > 1e-12 and ((v - v.mean()) ** 3).mean() / sd ** 3 > log_skew)
+    return bool(sd > 1e-12 and ((v - v.mean()) ** 3).mean() / sd**3 > log_skew)
 
 # %% ../nbs/02_features.ipynb #4b015053
-UNKNOWN, MISSING = 0, 1   # category indices; seen categories are 2..
+UNKNOWN, MISSING = 0, 1  # category indices; seen categories are 2..
+
 
 def encode_feature(spec: dict, s: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
     "`(values, missing)` float32 for a number/bool spec, or `(index, None)` int64 for a category; `s=None` = absent."
     if spec['kind'] == 'category':
-        if s is None: return np.full(n, MISSING, np.int64), None
-        keys = cat_keys(s); miss = pd.isna(keys)
-        idx = pd.Index(spec['vocab'], dtype=object).get_indexer(keys) + 2   # unseen -> -1 + 2 = 1, fixed below
-        idx[idx == 1] = UNKNOWN; idx[miss] = MISSING
+        if s is None:
+            return np.full(n, MISSING, np.int64), None
+        keys = cat_keys(s)
+        miss = pd.isna(keys)
+        idx = (
+            pd.Index(spec['vocab'], dtype=object).get_indexer(keys) + 2
+        )  # unseen -> -1 + 2 = 1, fixed below
+        idx[idx == 1] = UNKNOWN
+        idx[miss] = MISSING
         return idx.astype(np.int64), None
-    if s is None: return np.zeros(n, np.float32), np.ones(n, np.float32)
+    if s is None:
+        return np.zeros(n, np.float32), np.ones(n, np.float32)
     v = num_values(s) if spec['kind'] == 'number' else bool_values(s)
     miss = np.isnan(v)
-    if spec.get('log') is not None: v = np.log(np.maximum(v, spec['log']))   # training minimum as floor; NaN stays NaN
-    if spec['kind'] == 'number': v = (v - spec['mean']) / spec['std']
-    v = np.where(miss, 0.0, v)                     # not in place: pandas may hand back a read-only view
+    if spec.get('log') is not None:
+        v = np.log(np.maximum(v, spec['log']))  # training minimum as floor; NaN stays NaN
+    if spec['kind'] == 'number':
+        v = (v - spec['mean']) / spec['std']
+    v = np.where(miss, 0.0, v)  # not in place: pandas may hand back a read-only view
     return v.astype(np.float32), miss.astype(np.float32)
 
 # %% ../nbs/02_features.ipynb #14dfaf55
 def _examples(data) -> list:
     "The list of example dicts in a `Dataset` or a list of examples."
     exs = getattr(data, 'examples', data)
-    if not isinstance(exs, (list, tuple)): raise DataError(f"expected a Dataset or a list of examples, got {type(data).__name__}")
+    if not isinstance(exs, (list, tuple)):
+        raise DataError(f"expected a Dataset or a list of examples, got {type(data).__name__}")
     return exs
+
 
 def _records(dicts: list, n: int) -> pd.DataFrame:
     "A frame of `n` rows from a list of feature dicts (an all-empty list keeps its rows)."
     df = pd.DataFrame.from_records(dicts) if n else pd.DataFrame()
     return df if len(df) == n else pd.DataFrame(index=pd.RangeIndex(n))
 
+
 def frames(data) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     "`(context frame (N rows), candidate frame (sum of lengths rows), lengths (N,))` of a dataset."
-    exs = _examples(data); lengths = np.zeros(len(exs), np.int64)
+    exs = _examples(data)
+    lengths = np.zeros(len(exs), np.int64)
     for i, ex in enumerate(exs):
         c = ex.get('candidates') if isinstance(ex, dict) else None
         if not isinstance(c, (list, tuple)) or not c:
-            raise DataError("expected a non-empty list", index=i, example_id=ex.get('id') if isinstance(ex, dict) else None, field='candidates')
+            raise DataError(
+                "expected a non-empty list",
+                index=i,
+                example_id=ex.get('id') if isinstance(ex, dict) else None,
+                field='candidates',
+            )
         lengths[i] = len(c)
     ctx = _records([ex.get('context') or {} for ex in exs], len(exs))
-    cand = _records([c.get('features') or {} for ex in exs for c in ex['candidates']], int(lengths.sum()))
+    cand = _records(
+        [c.get('features') or {} for ex in exs for c in ex['candidates']], int(lengths.sum())
+    )
     return ctx, cand, lengths
 
 # %% ../nbs/02_features.ipynb #6f4bbe90
 LIST_FIELDS = ('cand_num', 'cand_miss', 'cand_cat', 'mask', 'target', 'utility')
 
+
 @dataclass
 class Batch:
     "Padded tensors for N lists of up to L candidates (see CONTRIBUTING for the fields)."
-    ctx_num: torch.Tensor    # (N, Pn) float
-    ctx_miss: torch.Tensor   # (N, Pn) float
-    ctx_cat: torch.Tensor    # (N, Pc) long
-    cand_num: torch.Tensor   # (N, L, Cn) float
-    cand_miss: torch.Tensor  # (N, L, Cn) float
-    cand_cat: torch.Tensor   # (N, L, Cc) long
-    mask: torch.Tensor       # (N, L) bool, True = real candidate
-    target: torch.Tensor     # (N, L) float: relevance, else one-hot label, else zeros
-    label: torch.Tensor      # (N,) long, -1 if absent
-    oracle: torch.Tensor     # (N,) long, -1 if absent
-    utility: torch.Tensor    # (N, L) float, nan if absent
 
-    def __len__(self): return self.mask.shape[0]
+    ctx_num: torch.Tensor  # (N, Pn) float
+    ctx_miss: torch.Tensor  # (N, Pn) float
+    ctx_cat: torch.Tensor  # (N, Pc) long
+    cand_num: torch.Tensor  # (N, L, Cn) float
+    cand_miss: torch.Tensor  # (N, L, Cn) float
+    cand_cat: torch.Tensor  # (N, L, Cc) long
+    mask: torch.Tensor  # (N, L) bool, True = real candidate
+    target: torch.Tensor  # (N, L) float: relevance, else one-hot label, else zeros
+    label: torch.Tensor  # (N,) long, -1 if absent
+    oracle: torch.Tensor  # (N,) long, -1 if absent
+    utility: torch.Tensor  # (N, L) float, nan if absent
+
+    def __len__(self):
+        return self.mask.shape[0]
 
     def __getitem__(self, idx) -> 'Batch':
         "Rows `idx` (int, slice, list, array or tensor), with L trimmed to the longest list kept."
-        if isinstance(idx, (int, np.integer)): idx = [int(idx)]
-        if isinstance(idx, np.ndarray): idx = torch.from_numpy(idx)
+        if isinstance(idx, (int, np.integer)):
+            idx = [int(idx)]
+        if isinstance(idx, np.ndarray):
+            idx = torch.from_numpy(idx)
         d = {f.name: getattr(self, f.name)[idx] for f in fields(self)}
         L = int(d['mask'].sum(1).max()) if len(d['mask']) else 0
-        for k in LIST_FIELDS: d[k] = d[k][:, :L]
+        for k in LIST_FIELDS:
+            d[k] = d[k][:, :L]
         return Batch(**d)
 
     def to(self, device, non_blocking: bool = False) -> 'Batch':
         "The batch on `device`."
-        return Batch(**{f.name: getattr(self, f.name).to(device, non_blocking=non_blocking) for f in fields(self)})
+        return Batch(**{
+            f.name: getattr(self, f.name).to(device, non_blocking=non_blocking)
+            for f in fields(self)
+        })
 
     def __repr__(self):
-        return f"Batch(N={len(self)}, L={self.mask.shape[1]}, ctx {self.ctx_num.shape[1]} num + {self.ctx_cat.shape[1]} cat, cand {self.cand_num.shape[-1]} num + {self.cand_cat.shape[-1]} cat)"
+        return (
+            f"Batch(N={len(self)}, L={self.mask.shape[1]}, ctx {self.ctx_num.shape[1]} num +"
+            f" {self.ctx_cat.shape[1]} cat, cand {self.cand_num.shape[-1]} num +"
+            f" {self.cand_cat.shape[-1]} cat)"
+        )
 
 # %% ../nbs/02_features.ipynb #2fc04fba
 def _fit_block(df: pd.DataFrame, min_count: int, max_categories, log_skew: float = 1.0) -> list:
     "Specs of every column of `df` (plus `log(x)` copies of skewed positive numbers): numbers and booleans first, then categories, each sorted by name."
     specs = [fit_feature(c, df[c], min_count, max_categories) for c in df.columns]
-    specs += [fit_feature(sp['name'], df[c], log=True) for sp, c in zip(list(specs), df.columns)
-              if sp['kind'] == 'number' and f'log({c})' not in df.columns and wants_log(df[c], log_skew)]
+    specs += [
+        fit_feature(sp['name'], df[c], log=True)
+        for sp, c in zip(list(specs), df.columns)
+        if sp['kind'] == 'number' and f'log({c})' not in df.columns and wants_log(df[c], log_skew)
+    ]
     return sorted(specs, key=lambda s: (s['kind'] == 'category', s['name']))
+
 
 def _encode_block(specs: list, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "`(num (n, Pn) float32, miss (n, Pn) float32, cat (n, Pc) int64)` for the rows of `df`."
-    n = len(df); num, miss, cat = [], [], []
+    n = len(df)
+    num, miss, cat = [], [], []
     for sp in specs:
-        col = sp.get('source', sp['name'])                             # a log(x) copy reads column x
+        col = sp.get('source', sp['name'])  # a log(x) copy reads column x
         v, m = encode_feature(sp, df[col] if col in df.columns else None, n)
-        if m is None: cat.append(v)
-        else: num.append(v); miss.append(m)
+        if m is None:
+            cat.append(v)
+        else:
+            num.append(v)
+            miss.append(m)
     st = lambda xs, dt: np.stack(xs, 1) if xs else np.zeros((n, 0), dt)
     return st(num, np.float32), st(miss, np.float32), st(cat, np.int64)
 
 # %% ../nbs/02_features.ipynb #7687c2ce
 class Featurizer:
     "Fit on the training split; `encode` examples (or `encode_frame` a registry search) into a `Batch`."
-    def __init__(self, min_count: int = 1, max_categories: int | None = None, log_skew: float = 1.0):
+
+    def __init__(
+        self, min_count: int = 1, max_categories: int | None = None, log_skew: float = 1.0
+    ):
         self.min_count, self.max_categories, self.log_skew = min_count, max_categories, log_skew
-        self.context, self.candidate = None, None   # lists of feature specs once fitted
+        self.context, self.candidate = None, None  # lists of feature specs once fitted
 
     def fit(self, data) -> 'Featurizer':
         "Learn kinds, means/stds and vocabularies from a `Dataset` or a list of examples."
         ctx, cand, _ = frames(data)
-        if not len(ctx): raise DataError("cannot fit a featurizer on an empty dataset")
+        if not len(ctx):
+            raise DataError("cannot fit a featurizer on an empty dataset")
         self.context = _fit_block(ctx, self.min_count, self.max_categories, self.log_skew)
         self.candidate = _fit_block(cand, self.min_count, self.max_categories, self.log_skew)
         return self
 
     def _check(self):
-        if self.context is None: raise RuntimeError("Featurizer is not fitted: call .fit(train) or Featurizer.from_state(d)")
+        if self.context is None:
+            raise RuntimeError(
+                "Featurizer is not fitted: call .fit(train) or Featurizer.from_state(d)"
+            )
 
     def __repr__(self):
-        if self.context is None: return 'Featurizer(unfitted)'
-        k = lambda specs: f"{sum(s['kind'] != 'category' for s in specs)} num + {sum(s['kind'] == 'category' for s in specs)} cat"
+        if self.context is None:
+            return 'Featurizer(unfitted)'
+        k = lambda specs: (
+            f"{sum(s['kind'] != 'category' for s in specs)} num +"
+            f" {sum(s['kind'] == 'category' for s in specs)} cat"
+        )
         return f"Featurizer(context: {k(self.context)}, candidate: {k(self.candidate)})"
 
 # %% ../nbs/02_features.ipynb #bf59586d
 from fastcore.basics import patch
+
 
 @patch(as_prop=True)
 def dims(self: Featurizer) -> dict:
@@ -229,8 +327,12 @@ def dims(self: Featurizer) -> dict:
     self._check()
     card = lambda specs: [len(s['vocab']) + 2 for s in specs if s['kind'] == 'category']
     nnum = lambda specs: sum(s['kind'] != 'category' for s in specs)
-    return dict(ctx_num=nnum(self.context), ctx_cat=card(self.context),
-                cand_num=nnum(self.candidate), cand_cat=card(self.candidate))
+    return dict(
+        ctx_num=nnum(self.context),
+        ctx_cat=card(self.context),
+        cand_num=nnum(self.candidate),
+        cand_cat=card(self.candidate),
+    )
 
 # %% ../nbs/02_features.ipynb #0efcf86d
 def _per_list(exs, key, lengths, fill) -> tuple[np.ndarray, np.ndarray]:
@@ -238,44 +340,83 @@ def _per_list(exs, key, lengths, fill) -> tuple[np.ndarray, np.ndarray]:
     has = np.array([ex.get(key) is not None for ex in exs], bool)
     for i in np.flatnonzero(has):
         if len(exs[i][key]) != lengths[i]:
-            raise DataError(f"length {len(exs[i][key])} != {lengths[i]} candidates", index=int(i), example_id=exs[i].get('id'), field=key)
-    it = chain.from_iterable(ex[key] if h else repeat(fill, int(n)) for ex, h, n in zip(exs, has, lengths))
+            raise DataError(
+                f"length {len(exs[i][key])} != {lengths[i]} candidates",
+                index=int(i),
+                example_id=exs[i].get('id'),
+                field=key,
+            )
+    it = chain.from_iterable(
+        ex[key] if h else repeat(fill, int(n)) for ex, h, n in zip(exs, has, lengths)
+    )
     return np.fromiter(it, np.float64, int(lengths.sum())), has
+
 
 def _index_field(exs, key) -> np.ndarray:
     "Per-example integer field `key` (label, oracle), -1 where absent."
     return np.array([-1 if ex.get(key) is None else int(ex[key]) for ex in exs], np.int64)
 
+
 @patch
-def _assemble(self: Featurizer, ctx: pd.DataFrame, cand: pd.DataFrame, lengths: np.ndarray,
-              target=None, label=None, oracle=None, utility=None) -> Batch:
+def _assemble(
+    self: Featurizer,
+    ctx: pd.DataFrame,
+    cand: pd.DataFrame,
+    lengths: np.ndarray,
+    target=None,
+    label=None,
+    oracle=None,
+    utility=None,
+) -> Batch:
     "Scatter encoded frames into a padded `Batch`; `target`/`utility` flat per candidate."
     self._check()
-    N, T = len(lengths), int(lengths.sum()); L = int(lengths.max()) if N else 0
-    rows = np.repeat(np.arange(N), lengths)                          # (T,)
+    N, T = len(lengths), int(lengths.sum())
+    L = int(lengths.max()) if N else 0
+    rows = np.repeat(np.arange(N), lengths)  # (T,)
     pos = np.arange(T) - np.repeat(np.cumsum(lengths) - lengths, lengths)  # (T,)
-    cn, cm, cc = _encode_block(self.candidate, cand)                 # (T, Cn) (T, Cn) (T, Cc)
+    cn, cm, cc = _encode_block(self.candidate, cand)  # (T, Cn) (T, Cn) (T, Cc)
+
     def pad(flat, fill=0):
-        out = np.full((N, L) + flat.shape[1:], fill, flat.dtype); out[rows, pos] = flat
-        return torch.from_numpy(out)                                 # (N, L, ...)
-    xn, xm, xc = _encode_block(self.context, ctx)                    # (N, Pn) (N, Pn) (N, Pc)
-    mask = np.zeros((N, L), bool); mask[rows, pos] = True
+        out = np.full((N, L) + flat.shape[1:], fill, flat.dtype)
+        out[rows, pos] = flat
+        return torch.from_numpy(out)  # (N, L, ...)
+
+    xn, xm, xc = _encode_block(self.context, ctx)  # (N, Pn) (N, Pn) (N, Pc)
+    mask = np.zeros((N, L), bool)
+    mask[rows, pos] = True
     t = torch.zeros(N, L) if target is None else pad(target.astype(np.float32))
-    u = torch.full((N, L), float('nan')) if utility is None else pad(utility.astype(np.float32), np.nan)
+    u = (
+        torch.full((N, L), float('nan'))
+        if utility is None
+        else pad(utility.astype(np.float32), np.nan)
+    )
     lab = torch.full((N,), -1, dtype=torch.long) if label is None else torch.from_numpy(label)
     ora = torch.full((N,), -1, dtype=torch.long) if oracle is None else torch.from_numpy(oracle)
-    return Batch(torch.from_numpy(xn), torch.from_numpy(xm), torch.from_numpy(xc),
-                 pad(cn), pad(cm), pad(cc, MISSING), torch.from_numpy(mask), t, lab, ora, u)
+    return Batch(
+        torch.from_numpy(xn),
+        torch.from_numpy(xm),
+        torch.from_numpy(xc),
+        pad(cn),
+        pad(cm),
+        pad(cc, MISSING),
+        torch.from_numpy(mask),
+        t,
+        lab,
+        ora,
+        u,
+    )
 
 # %% ../nbs/02_features.ipynb #511da4b4
 @patch
 def encode(self: Featurizer, data) -> Batch:
     "Encode a `Dataset` or a list of examples into one `Batch`, padded to its longest list."
-    exs = _examples(data); ctx, cand, lengths = frames(exs)
+    exs = _examples(data)
+    ctx, cand, lengths = frames(exs)
     label, oracle = _index_field(exs, 'label'), _index_field(exs, 'oracle')
-    T = int(lengths.sum()); pos = np.arange(T) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    T = int(lengths.sum())
+    pos = np.arange(T) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     rel, has_rel = _per_list(exs, 'relevance', lengths, np.nan)
-    onehot = (pos == np.repeat(label, lengths)).astype(np.float64)    # label -1 -> all zeros
+    onehot = (pos == np.repeat(label, lengths)).astype(np.float64)  # label -1 -> all zeros
     target = np.where(np.repeat(has_rel, lengths), rel, onehot)
     util, _ = _per_list(exs, 'utility', lengths, np.nan)
     return self._assemble(ctx, cand, lengths, target, label, oracle, util)
@@ -284,10 +425,14 @@ def encode(self: Featurizer, data) -> Batch:
 @patch
 def encode_frame(self: Featurizer, context: dict, candidates: pd.DataFrame) -> Batch:
     "A `Batch` with N=1, L=len(candidates) for one patient's `context` and a candidate DataFrame."
-    if not isinstance(candidates, pd.DataFrame): raise DataError(f"candidates must be a pandas DataFrame, got {type(candidates).__name__}")
-    if not len(candidates): raise DataError("candidates: expected at least one row")
+    if not isinstance(candidates, pd.DataFrame):
+        raise DataError(f"candidates must be a pandas DataFrame, got {type(candidates).__name__}")
+    if not len(candidates):
+        raise DataError("candidates: expected at least one row")
     ctx = _records([context or {}], 1)
-    return self._assemble(ctx, candidates.reset_index(drop=True), np.array([len(candidates)], np.int64))
+    return self._assemble(
+        ctx, candidates.reset_index(drop=True), np.array([len(candidates)], np.int64)
+    )
 
 # %% ../nbs/02_features.ipynb #2b283ad9
 @patch
@@ -295,8 +440,15 @@ def state_dict(self: Featurizer) -> dict:
     "The fitted state as plain Python values (loads with `torch.load(weights_only=True)`)."
     self._check()
     cp = lambda specs: [dict(s, vocab=list(s['vocab'])) for s in specs]
-    return dict(format='donor_rank.features', version=1, min_count=self.min_count,
-                max_categories=self.max_categories, log_skew=self.log_skew, context=cp(self.context), candidate=cp(self.candidate))
+    return dict(
+        format='donor_rank.features',
+        version=1,
+        min_count=self.min_count,
+        max_categories=self.max_categories,
+        log_skew=self.log_skew,
+        context=cp(self.context),
+        candidate=cp(self.candidate),
+    )
 
 # %% ../nbs/02_features.ipynb #72316f5e
 @patch(cls_method=True)
@@ -305,7 +457,8 @@ def from_state(cls: Featurizer, d: dict) -> Featurizer:
     if not isinstance(d, dict) or d.get('format') != 'donor_rank.features':
         raise ValueError("not a donor_rank featurizer state")
     f = cls(d.get('min_count', 1), d.get('max_categories'), d.get('log_skew', 1.0))
-    f.context = [dict(s) for s in d['context']]; f.candidate = [dict(s) for s in d['candidate']]
+    f.context = [dict(s) for s in d['context']]
+    f.candidate = [dict(s) for s in d['candidate']]
     return f
 
 # %% ../nbs/02_features.ipynb #73b53001
@@ -313,5 +466,8 @@ def from_state(cls: Featurizer, d: dict) -> Featurizer:
 def signature(self: Featurizer) -> dict:
     "Feature names and kinds, context and candidate, in tensor order: two featurizers with equal signatures fit the same model."
     self._check()
-    sig = lambda specs: [[s['name'], s['kind']] + ([len(s['vocab']) + 2] if s['kind'] == 'category' else []) for s in specs]
+    sig = lambda specs: [
+        [s['name'], s['kind']] + ([len(s['vocab']) + 2] if s['kind'] == 'category' else [])
+        for s in specs
+    ]
     return dict(context=sig(self.context), candidate=sig(self.candidate))

@@ -20,71 +20,159 @@ __all__ = ['CATS', 'FEATURES', 'LOG_HR', 'DELAY_LOG_HR_30D', 'FREQ', 'SCENARIOS'
 CATS = dict(
     sex=('M', 'F'),
     abo=('O', 'A', 'B', 'AB'),
-    ancestry=('EUR', 'NAM', 'SCA', 'CAR', 'AFR'),  # Gragert 2014 groups: White European, Native North American, Native South/Central American, Black Caribbean, African
+    ancestry=(
+        'EUR',
+        'NAM',
+        'SCA',
+        'CAR',
+        'AFR',
+    ),  # Gragert 2014 groups: White European, Native North American, Native South/Central American, Black Caribbean, African
     disease_risk=('low', 'intermediate', 'high'),
     urgency=('standard', 'urgent'),
     conditioning=('MAC', 'RIC'),
     dqb1=('match', 'mismatch'),
-    dpb1=('match', 'permissive', 'nonpermissive_gvh', 'nonpermissive_hvg'))
+    dpb1=('match', 'permissive', 'nonpermissive_gvh', 'nonpermissive_hvg'),
+)
 "Category vocabularies of the string features, in code order (code = position)."
 
 # %% ../nbs/01_synth.ipynb #8fb114d8
 FEATURES = dict(
-    context=dict(age='int', sex='str', cmv='bool', abo='str', ancestry='str', malignant='bool',
-                 disease_risk='str', urgency='str', conditioning='str'),
-    candidate=dict(age='int', sex='str', parous='bool', cmv='bool', abo='str', hla_match='int',
-                   hla_match_a='int', hla_match_b='int', hla_match_c='int', hla_match_drb1='int',
-                   c_mismatch_permissive='bool', dqb1='str', dpb1='str', days_to_collection='int', dsa='bool'))
+    context=dict(
+        age='int',
+        sex='str',
+        cmv='bool',
+        abo='str',
+        ancestry='str',
+        malignant='bool',
+        disease_risk='str',
+        urgency='str',
+        conditioning='str',
+    ),
+    candidate=dict(
+        age='int',
+        sex='str',
+        parous='bool',
+        cmv='bool',
+        abo='str',
+        hla_match='int',
+        hla_match_a='int',
+        hla_match_b='int',
+        hla_match_c='int',
+        hla_match_drb1='int',
+        c_mismatch_permissive='bool',
+        dqb1='str',
+        dpb1='str',
+        days_to_collection='int',
+        dsa='bool',
+    ),
+)
 "Names and types of the features written per patient (`context`) and per donor (`candidate`)."
 
 # %% ../nbs/01_synth.ipynb #b837ac2b
 LOG_HR = dict(
-    mm_a=math.log(1.30),               # HLA-A allele mismatch: HR 1.30 (Fernandez-Vina, Blood 2014;123:1270); 7/8 vs 8/8 RR 1.25 (Lee, Blood 2007;110:4576)
-    mm_b=math.log(1.30),               # HLA-B allele mismatch: HR 1.30 (Fernandez-Vina 2014)
-    mm_c=math.log(1.37),               # HLA-C antigen mismatch: HR 1.37 (Fernandez-Vina 2014)
-    mm_c_permissive=math.log(1.0),     # C*03:03/03:04 mismatch: HR about 1.0 (Fernandez-Vina 2014)
-    mm_drb1=math.log(1.30),            # HLA-DRB1 mismatch: HR 1.30 (Fernandez-Vina 2014)
-    dqb1_mismatch=math.log(1.07),      # DQB1 mismatch: HR 1.07, n.s. (Tie, Oncotarget 2017)
-    dpb1_nonpermissive=math.log(1.15), # DPB1 TCE non-permissive (GvH or HvG) vs rest: survival HR 1.15 (Crivello, Blood Adv 2018;2:1773)
-    donor_age_decade=math.log(1.055),  # per decade of donor age: HR 1.055 (Kollman, Blood 2016;127:260)
-    female_to_male=math.log(1.19),     # female donor -> male patient: NRM sHR 1.19 (Kim, Haematologica 2016;101:1260), used as mortality HR: assumption
-    parous=math.log(1.10),             # parous female donor: more chronic GVHD (Kollman, Blood 2001;98:2043), no HR given: 1.10 is an assumption
-    cmv_neg_pos=math.log(1.13),        # patient CMV-, donor CMV+: HR 1.13 (Ljungman, EBMT, Blood 2012 abstract 465)
-    cmv_pos_pos_mac=math.log(0.91),    # patient CMV+, donor CMV+, myeloablative: HR 0.91 (Ljungman 2012)
-    abo_major=math.log(1.03),          # ABO major mismatch: 1.03, n.s. (Kanda, Transfusion 2009)
-    abo_minor=math.log(1.19),          # ABO minor mismatch: 1.19, n.s. (Kanda 2009)
+    mm_a=math.log(
+        1.30
+    ),  # HLA-A allele mismatch: HR 1.30 (Fernandez-Vina, Blood 2014;123:1270); 7/8 vs 8/8 RR 1.25 (Lee, Blood 2007;110:4576)
+    mm_b=math.log(1.30),  # HLA-B allele mismatch: HR 1.30 (Fernandez-Vina 2014)
+    mm_c=math.log(1.37),  # HLA-C antigen mismatch: HR 1.37 (Fernandez-Vina 2014)
+    mm_c_permissive=math.log(1.0),  # C*03:03/03:04 mismatch: HR about 1.0 (Fernandez-Vina 2014)
+    mm_drb1=math.log(1.30),  # HLA-DRB1 mismatch: HR 1.30 (Fernandez-Vina 2014)
+    dqb1_mismatch=math.log(1.07),  # DQB1 mismatch: HR 1.07, n.s. (Tie, Oncotarget 2017)
+    dpb1_nonpermissive=math.log(
+        1.15
+    ),  # DPB1 TCE non-permissive (GvH or HvG) vs rest: survival HR 1.15 (Crivello, Blood Adv 2018;2:1773)
+    donor_age_decade=math.log(
+        1.055
+    ),  # per decade of donor age: HR 1.055 (Kollman, Blood 2016;127:260)
+    female_to_male=math.log(
+        1.19
+    ),  # female donor -> male patient: NRM sHR 1.19 (Kim, Haematologica 2016;101:1260), used as mortality HR: assumption
+    parous=math.log(
+        1.10
+    ),  # parous female donor: more chronic GVHD (Kollman, Blood 2001;98:2043), no HR given: 1.10 is an assumption
+    cmv_neg_pos=math.log(
+        1.13
+    ),  # patient CMV-, donor CMV+: HR 1.13 (Ljungman, EBMT, Blood 2012 abstract 465)
+    cmv_pos_pos_mac=math.log(
+        0.91
+    ),  # patient CMV+, donor CMV+, myeloablative: HR 0.91 (Ljungman 2012)
+    abo_major=math.log(1.03),  # ABO major mismatch: 1.03, n.s. (Kanda, Transfusion 2009)
+    abo_minor=math.log(1.19),  # ABO minor mismatch: 1.19, n.s. (Kanda 2009)
     abo_bidirectional=math.log(1.25),  # ABO bidirectional mismatch: 1.25, n.s. (Kanda 2009)
-    dsa=math.log(22.8))                # DSA against a donor allele: graft-failure OR 22.8 (Spellman, Blood 2010;115:2704), used as HR so the donor is all but disqualified: assumption
+    dsa=math.log(22.8),
+)  # DSA against a donor allele: graft-failure OR 22.8 (Spellman, Blood 2010;115:2704), used as HR so the donor is all but disqualified: assumption
 "Log hazard ratios of each donor factor (0 = reference); sources in the comments."
 
 # %% ../nbs/01_synth.ipynb #c16bc106
-DELAY_LOG_HR_30D = np.array([[0.02, 0.05, 0.12],    # standard urgency: disease risk low, intermediate, high
-                             [0.04, 0.10, 0.24]])   # urgent
+DELAY_LOG_HR_30D = np.array([
+    [0.02, 0.05, 0.12],  # standard urgency: disease risk low, intermediate, high
+    [0.04, 0.10, 0.24],
+])  # urgent
 "Log HR per 30 days until collection, by urgency (rows) and disease risk (columns): an assumption."
 
 # %% ../nbs/01_synth.ipynb #2686335b
 FREQ = dict(
-    patient_male=0.57,                      # assumption (male majority among HSCT recipients)
-    patient_cmv=0.604,                      # CMV pairs -/-, -/+, +/-, +/+ = 28 / 11.6 / 32.6 / 27.8% (CIBMTR): patient + = 60.4%
-    abo=(0.45, 0.40, 0.11, 0.04),           # O, A, B, AB (US)
-    ancestry=(0.60, 0.05, 0.15, 0.10, 0.10),# assumption, chosen so that P(an 8/8 exists) = 0.59, as in Davis (BBMT 2018): 60% of 830 searches
-    p8=(0.75, 0.52, 0.49, 0.19, 0.18),      # P(an 8/8 donor exists) by ancestry (Gragert, NEJM 2014)
-    p7=(0.97, 0.90, 0.88, 0.75, 0.71),      # P(at least 7/8): 97% down to 71% (Gragert 2014); the middle three are interpolated: assumption
-    malignant=0.85,                         # assumption
-    disease_risk=(0.25, 0.50, 0.25),        # low, intermediate, high among malignant disease: assumption (non-malignant -> low)
-    urgent=(0.10, 0.20, 0.40),              # P(urgent) by disease risk: assumption
-    mac=(0.80, 0.30),                       # P(myeloablative) for patients under 50, 50 and over: assumption
-    cand_8of8=0.30,                         # share of 8/8 donors in a list when one exists: assumption
-    cand_7of8=0.75,                         # share of 7/8 donors among the mismatched: assumption (8/8, 7/8, 6/8 = 68/26/6% of transplants, Pidala, Blood 2014;124:2596)
-    mm_locus=(0.30, 0.20, 0.35, 0.15),      # mismatched locus A, B, C, DRB1: assumption (C most often mismatched)
-    c_permissive=0.20,                      # share of single C mismatches that are C*03:03/03:04: assumption
-    dqb1_mismatch=(0.044, 0.70, 0.15),      # P(DQB1 mismatch): 8/8 = 4.4% (95.6% matched, CIBMTR); DRB1-mismatched 70% (linkage), other 15%: assumption
-    dpb1=(0.21, 0.44, 0.18, 0.17),          # match, permissive, non-permissive GvH, HvG (Blood 2018;131:1248)
-    donor_age=((18, 30, 0.40), (30, 40, 0.30), (40, 50, 0.20), (50, 61, 0.10)),  # search pool: assumption, broader than the transplanted 65/23/8.5/3% (CIBMTR), which is already selected for youth
-    donor_sex=(0.70, 0.19, 0.11),           # male, female nulliparous, female parous (CIBMTR transplanted donors)
-    donor_cmv=0.394,                        # donor + = 11.6 + 27.8% (CIBMTR pairs)
-    days=(14, 2.0, 15.0, 180),              # days to collection = 14 + Gamma(2, 15), at most 180: assumption
-    dsa=0.01)                               # P(patient has DSA against this donor): uncommon, figure not confirmed: assumption
+    patient_male=0.57,  # assumption (male majority among HSCT recipients)
+    patient_cmv=0.604,  # CMV pairs -/-, -/+, +/-, +/+ = 28 / 11.6 / 32.6 / 27.8% (CIBMTR): patient + = 60.4%
+    abo=(0.45, 0.40, 0.11, 0.04),  # O, A, B, AB (US)
+    ancestry=(
+        0.60,
+        0.05,
+        0.15,
+        0.10,
+        0.10,
+    ),  # assumption, chosen so that P(an 8/8 exists) = 0.59, as in Davis (BBMT 2018): 60% of 830 searches
+    p8=(0.75, 0.52, 0.49, 0.19, 0.18),  # P(an 8/8 donor exists) by ancestry (Gragert, NEJM 2014)
+    p7=(
+        0.97,
+        0.90,
+        0.88,
+        0.75,
+        0.71,
+    ),  # P(at least 7/8): 97% down to 71% (Gragert 2014); the middle three are interpolated: assumption
+    malignant=0.85,  # assumption
+    disease_risk=(
+        0.25,
+        0.50,
+        0.25,
+    ),  # low, intermediate, high among malignant disease: assumption (non-malignant -> low)
+    urgent=(0.10, 0.20, 0.40),  # P(urgent) by disease risk: assumption
+    mac=(0.80, 0.30),  # P(myeloablative) for patients under 50, 50 and over: assumption
+    cand_8of8=0.30,  # share of 8/8 donors in a list when one exists: assumption
+    cand_7of8=0.75,  # share of 7/8 donors among the mismatched: assumption (8/8, 7/8, 6/8 = 68/26/6% of transplants, Pidala, Blood 2014;124:2596)
+    mm_locus=(
+        0.30,
+        0.20,
+        0.35,
+        0.15,
+    ),  # mismatched locus A, B, C, DRB1: assumption (C most often mismatched)
+    c_permissive=0.20,  # share of single C mismatches that are C*03:03/03:04: assumption
+    dqb1_mismatch=(
+        0.044,
+        0.70,
+        0.15,
+    ),  # P(DQB1 mismatch): 8/8 = 4.4% (95.6% matched, CIBMTR); DRB1-mismatched 70% (linkage), other 15%: assumption
+    dpb1=(
+        0.21,
+        0.44,
+        0.18,
+        0.17,
+    ),  # match, permissive, non-permissive GvH, HvG (Blood 2018;131:1248)
+    donor_age=(
+        (18, 30, 0.40),
+        (30, 40, 0.30),
+        (40, 50, 0.20),
+        (50, 61, 0.10),
+    ),  # search pool: assumption, broader than the transplanted 65/23/8.5/3% (CIBMTR), which is already selected for youth
+    donor_sex=(
+        0.70,
+        0.19,
+        0.11,
+    ),  # male, female nulliparous, female parous (CIBMTR transplanted donors)
+    donor_cmv=0.394,  # donor + = 11.6 + 27.8% (CIBMTR pairs)
+    days=(14, 2.0, 15.0, 180),  # days to collection = 14 + Gamma(2, 15), at most 180: assumption
+    dsa=0.01,
+)  # P(patient has DSA against this donor): uncommon, figure not confirmed: assumption
 "Population frequencies that drive the sampler; sources or 'assumption' in the comments."
 
 # %% ../nbs/01_synth.ipynb #69eb0f44
@@ -92,8 +180,8 @@ def abo_mismatch(patient_abo, donor_abo):
     "ABO mismatch type from category codes: 0 none, 1 major, 2 minor, 3 bidirectional."
     bits = np.array([0, 1, 2, 3])  # antigens present: O none, A 1, B 2, AB both
     p, d = bits[np.asarray(patient_abo)], bits[np.asarray(donor_abo)]
-    major = (d & ~p) != 0          # donor red cells carry an antigen the patient's plasma attacks
-    minor = (p & ~d) != 0          # donor plasma attacks the patient's red cells
+    major = (d & ~p) != 0  # donor red cells carry an antigen the patient's plasma attacks
+    minor = (p & ~d) != 0  # donor plasma attacks the patient's red cells
     return major * 1 + minor * 2
 
 # %% ../nbs/01_synth.ipynb #78f52d61
@@ -101,18 +189,41 @@ def log_hazard(ctx, cand):
     "Log hazard ratio of each donor from coded arrays; `ctx` values broadcast against `cand`'s."
     f = lambda a: np.asarray(a, dtype=np.float64)
     mm_c = 2 - f(cand['hla_match_c'])
-    c_perm = f(cand['c_mismatch_permissive']) * (mm_c > 0)  # the permissive flag replaces one C mismatch
-    lh = ((2 - f(cand['hla_match_a'])) * LOG_HR['mm_a'] + (2 - f(cand['hla_match_b'])) * LOG_HR['mm_b']
-          + (mm_c - c_perm) * LOG_HR['mm_c'] + c_perm * LOG_HR['mm_c_permissive']
-          + (2 - f(cand['hla_match_drb1'])) * LOG_HR['mm_drb1'])
-    lh = lh + f(cand['dqb1']) * LOG_HR['dqb1_mismatch'] + f(np.asarray(cand['dpb1']) >= 2) * LOG_HR['dpb1_nonpermissive']
+    c_perm = f(cand['c_mismatch_permissive']) * (
+        mm_c > 0
+    )  # the permissive flag replaces one C mismatch
+    lh = (
+        (2 - f(cand['hla_match_a'])) * LOG_HR['mm_a']
+        + (2 - f(cand['hla_match_b'])) * LOG_HR['mm_b']
+        + (mm_c - c_perm) * LOG_HR['mm_c']
+        + c_perm * LOG_HR['mm_c_permissive']
+        + (2 - f(cand['hla_match_drb1'])) * LOG_HR['mm_drb1']
+    )
+    lh = (
+        lh
+        + f(cand['dqb1']) * LOG_HR['dqb1_mismatch']
+        + f(np.asarray(cand['dpb1']) >= 2) * LOG_HR['dpb1_nonpermissive']
+    )
     lh = lh + (f(cand['age']) - 18) / 10 * LOG_HR['donor_age_decade']
     d_female, p_male = np.asarray(cand['sex']) == 1, np.asarray(ctx['sex']) == 0
     lh = lh + f(d_female & p_male) * LOG_HR['female_to_male'] + f(cand['parous']) * LOG_HR['parous']
-    p_cmv, d_cmv, mac = np.asarray(ctx['cmv'], bool), np.asarray(cand['cmv'], bool), np.asarray(ctx['conditioning']) == 0
-    lh = lh + f(~p_cmv & d_cmv) * LOG_HR['cmv_neg_pos'] + f(p_cmv & d_cmv & mac) * LOG_HR['cmv_pos_pos_mac']
+    p_cmv, d_cmv, mac = (
+        np.asarray(ctx['cmv'], bool),
+        np.asarray(cand['cmv'], bool),
+        np.asarray(ctx['conditioning']) == 0,
+    )
+    lh = (
+        lh
+        + f(~p_cmv & d_cmv) * LOG_HR['cmv_neg_pos']
+        + f(p_cmv & d_cmv & mac) * LOG_HR['cmv_pos_pos_mac']
+    )
     abo = abo_mismatch(ctx['abo'], cand['abo'])
-    lh = lh + np.array([0.0, LOG_HR['abo_major'], LOG_HR['abo_minor'], LOG_HR['abo_bidirectional']])[abo]
+    lh = (
+        lh
+        + np.array([0.0, LOG_HR['abo_major'], LOG_HR['abo_minor'], LOG_HR['abo_bidirectional']])[
+            abo
+        ]
+    )
     rate = DELAY_LOG_HR_30D[np.asarray(ctx['urgency']), np.asarray(ctx['disease_risk'])]
     lh = lh + rate * f(cand['days_to_collection']) / 30
     return lh + f(cand['dsa']) * LOG_HR['dsa']
@@ -120,8 +231,13 @@ def log_hazard(ctx, cand):
 # %% ../nbs/01_synth.ipynb #11cca759
 def _codes(col, cats, name):
     "Integer codes of a string column, refusing values outside `cats`."
-    codes = pd.Index(list(cats), dtype=object).get_indexer(np.asarray(col, dtype=object)).astype(np.int64)
-    if (codes < 0).any(): raise ValueError(f"feature '{name}': values outside {list(cats)}")
+    codes = (
+        pd.Index(list(cats), dtype=object)
+        .get_indexer(np.asarray(col, dtype=object))
+        .astype(np.int64)
+    )
+    if (codes < 0).any():
+        raise ValueError(f"feature '{name}': values outside {list(cats)}")
     return codes
 
 # %% ../nbs/01_synth.ipynb #15f33784
@@ -131,8 +247,11 @@ def utility(context_df, cand_df):
     ctx, cand = {}, {}
     for src, dst, kind in ((context_df, ctx, 'context'), (cand_df, cand, 'candidate')):
         for name, typ in FEATURES[kind].items():
-            if name not in src: raise ValueError(f"{kind} feature '{name}' is missing")
-            dst[name] = _codes(src[name], CATS[name], name) if typ == 'str' else np.asarray(src[name])
+            if name not in src:
+                raise ValueError(f"{kind} feature '{name}' is missing")
+            dst[name] = (
+                _codes(src[name], CATS[name], name) if typ == 'str' else np.asarray(src[name])
+            )
     return -log_hazard({k: v[ex] for k, v in ctx.items()}, cand)
 
 # %% ../nbs/01_synth.ipynb #a918b3f6
@@ -143,13 +262,18 @@ def to_frames(ds):
     context_df = pd.DataFrame([ex['context'] for ex in exs])
     cand_df = pd.DataFrame([c['features'] for ex in exs for c in ex['candidates']])
     cand_df.insert(0, 'example', np.repeat(np.arange(len(exs)), lengths))
-    cand_df.insert(1, 'slot', np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+    cand_df.insert(
+        1, 'slot', np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    )
     return context_df, cand_df
 
 # %% ../nbs/01_synth.ipynb #89f19116
 def _cat(rng, p, size):
     "Draw category codes with probabilities `p` (vectorised)."
-    return np.searchsorted(np.cumsum(p), rng.random(size) * np.sum(p), side='right').clip(0, len(p) - 1)
+    return np.searchsorted(np.cumsum(p), rng.random(size) * np.sum(p), side='right').clip(
+        0, len(p) - 1
+    )
+
 
 def sample_patients(rng, n):
     "Patient context as a dict of coded (n,) arrays."
@@ -158,21 +282,41 @@ def sample_patients(rng, n):
     risk = np.where(malignant, _cat(rng, FREQ['disease_risk'], n), 0)
     urgent = rng.random(n) < np.array(FREQ['urgent'])[risk]
     mac = rng.random(n) < np.where(age < 50, FREQ['mac'][0], FREQ['mac'][1])
-    return dict(age=age, sex=(rng.random(n) >= FREQ['patient_male']).astype(np.int64), cmv=rng.random(n) < FREQ['patient_cmv'],
-                abo=_cat(rng, FREQ['abo'], n), ancestry=_cat(rng, FREQ['ancestry'], n), malignant=malignant,
-                disease_risk=risk, urgency=urgent.astype(np.int64), conditioning=(~mac).astype(np.int64))
+    return dict(
+        age=age,
+        sex=(rng.random(n) >= FREQ['patient_male']).astype(np.int64),
+        cmv=rng.random(n) < FREQ['patient_cmv'],
+        abo=_cat(rng, FREQ['abo'], n),
+        ancestry=_cat(rng, FREQ['ancestry'], n),
+        malignant=malignant,
+        disease_risk=risk,
+        urgency=urgent.astype(np.int64),
+        conditioning=(~mac).astype(np.int64),
+    )
 
 # %% ../nbs/01_synth.ipynb #7cfc1c2d
 def draw_hla(rng, k, c_permissive=FREQ['c_permissive']):
     "HLA fields for donors with `k` (0, 1 or 2) allele mismatches out of 8, any shape."
-    loci = _cat(rng, FREQ['mm_locus'], k.shape + (2,))                  # (..., 2) locus of each mismatch
+    loci = _cat(rng, FREQ['mm_locus'], k.shape + (2,))  # (..., 2) locus of each mismatch
     eye = np.eye(4, dtype=np.int64)
-    mm = eye[loci[..., 0]] * (k >= 1)[..., None] + eye[loci[..., 1]] * (k >= 2)[..., None]  # (..., 4)
+    mm = (
+        eye[loci[..., 0]] * (k >= 1)[..., None] + eye[loci[..., 1]] * (k >= 2)[..., None]
+    )  # (..., 4)
     c_perm = (mm[..., 2] == 1) & (rng.random(k.shape) < c_permissive)
-    p_dq = np.where(k == 0, FREQ['dqb1_mismatch'][0], np.where(mm[..., 3] > 0, FREQ['dqb1_mismatch'][1], FREQ['dqb1_mismatch'][2]))
-    return dict(hla_match_a=2 - mm[..., 0], hla_match_b=2 - mm[..., 1], hla_match_c=2 - mm[..., 2],
-                hla_match_drb1=2 - mm[..., 3], hla_match=8 - k, c_mismatch_permissive=c_perm,
-                dqb1=(rng.random(k.shape) < p_dq).astype(np.int64))
+    p_dq = np.where(
+        k == 0,
+        FREQ['dqb1_mismatch'][0],
+        np.where(mm[..., 3] > 0, FREQ['dqb1_mismatch'][1], FREQ['dqb1_mismatch'][2]),
+    )
+    return dict(
+        hla_match_a=2 - mm[..., 0],
+        hla_match_b=2 - mm[..., 1],
+        hla_match_c=2 - mm[..., 2],
+        hla_match_drb1=2 - mm[..., 3],
+        hla_match=8 - k,
+        c_mismatch_permissive=c_perm,
+        dqb1=(rng.random(k.shape) < p_dq).astype(np.int64),
+    )
 
 # %% ../nbs/01_synth.ipynb #48e95c94
 def _donor_age(rng, shape):
@@ -181,43 +325,68 @@ def _donor_age(rng, shape):
     b = _cat(rng, bins[:, 2], shape)
     return (bins[b, 0] + np.floor(rng.random(shape) * (bins[b, 1] - bins[b, 0]))).astype(np.int64)
 
+
 def sample_candidates(rng, ctx, L):
     "Candidate donors as a dict of coded (n, L) arrays; slot 0 holds the best HLA match of the list."
-    n = len(ctx['age']); sh = (n, L)
+    n = len(ctx['age'])
+    sh = (n, L)
     p8, p7 = np.array(FREQ['p8'])[ctx['ancestry']], np.array(FREQ['p7'])[ctx['ancestry']]
     has8 = rng.random(n) < p8
     has7 = has8 | (rng.random(n) < (p7 - p8) / (1 - p8))
     u = rng.random(sh)
     q8, q7 = FREQ['cand_8of8'], FREQ['cand_7of8']
-    k = np.where(has8[:, None], np.where(u < q8, 0, np.where(u < q8 + (1 - q8) * q7, 1, 2)),
-                 np.where(has7[:, None], np.where(u < q7, 1, 2), 2))
+    k = np.where(
+        has8[:, None],
+        np.where(u < q8, 0, np.where(u < q8 + (1 - q8) * q7, 1, 2)),
+        np.where(has7[:, None], np.where(u < q7, 1, 2), 2),
+    )
     k[:, 0] = np.where(has8, 0, np.where(has7, 1, 2))
     sex3 = _cat(rng, FREQ['donor_sex'], sh)
-    d = dict(age=_donor_age(rng, sh), sex=(sex3 > 0).astype(np.int64), parous=sex3 == 2,
-             cmv=rng.random(sh) < FREQ['donor_cmv'], abo=_cat(rng, FREQ['abo'], sh), **draw_hla(rng, k),
-             dpb1=_cat(rng, FREQ['dpb1'], sh))
+    d = dict(
+        age=_donor_age(rng, sh),
+        sex=(sex3 > 0).astype(np.int64),
+        parous=sex3 == 2,
+        cmv=rng.random(sh) < FREQ['donor_cmv'],
+        abo=_cat(rng, FREQ['abo'], sh),
+        **draw_hla(rng, k),
+        dpb1=_cat(rng, FREQ['dpb1'], sh)
+    )
     d0, shape_, scale, dmax = FREQ['days']
-    d['days_to_collection'] = np.minimum(d0 + np.rint(rng.gamma(shape_, scale, sh)), dmax).astype(np.int64)
+    d['days_to_collection'] = np.minimum(d0 + np.rint(rng.gamma(shape_, scale, sh)), dmax).astype(
+        np.int64
+    )
     d['dsa'] = rng.random(sh) < FREQ['dsa']
     return d
 
 # %% ../nbs/01_synth.ipynb #50dcda5a
-SCENARIOS = dict(typical=0.40, several_8of8=0.12, no_8of8=0.12, cmv_negative_patient=0.08,
-                 male_parous=0.08, urgent_high_risk=0.08, dsa_targeted=0.06, near_ties=0.06)
+SCENARIOS = dict(
+    typical=0.40,
+    several_8of8=0.12,
+    no_8of8=0.12,
+    cmv_negative_patient=0.08,
+    male_parous=0.08,
+    urgent_high_risk=0.08,
+    dsa_targeted=0.06,
+    near_ties=0.06,
+)
 "Default scenario proportions of `generate` (override with `mix=`)."
 
 # %% ../nbs/01_synth.ipynb #10697636
 def _set_hla(rng, cand, rows, slots, k, c_permissive=FREQ['c_permissive']):
     "Overwrite the HLA fields of `cand[rows, slots]` with fresh donors having `k` allele mismatches."
     k = np.broadcast_to(k, (len(rows), len(slots)))
-    for name, v in draw_hla(rng, k, c_permissive).items(): cand[name][np.ix_(rows, slots)] = v
+    for name, v in draw_hla(rng, k, c_permissive).items():
+        cand[name][np.ix_(rows, slots)] = v
+
 
 def _sc_typical(rng, ctx, cand, rows, valid):
     "The population sample, unchanged."
 
+
 def _sc_several_8of8(rng, ctx, cand, rows, valid):
     "At least four 8/8 donors (when the list is that long) that differ in age and CMV."
-    slots = np.arange(min(4, cand['age'].shape[1])); sh = (len(rows), len(slots))
+    slots = np.arange(min(4, cand['age'].shape[1]))
+    sh = (len(rows), len(slots))
     _set_hla(rng, cand, rows, slots, 0)
     cand['age'][np.ix_(rows, slots)] = rng.integers(18, 61, sh)
     cand['cmv'][np.ix_(rows, slots)] = rng.random(sh) < 0.5
@@ -226,7 +395,8 @@ def _sc_several_8of8(rng, ctx, cand, rows, valid):
 def _sc_no_8of8(rng, ctx, cand, rows, valid):
     "No 8/8 donor: 7/8 and 6/8 only, with more permissive C*03:03/03:04 mismatches."
     L = cand['age'].shape[1]
-    k = np.where(rng.random((len(rows), L)) < FREQ['cand_7of8'], 1, 2); k[:, 0] = 1
+    k = np.where(rng.random((len(rows), L)) < FREQ['cand_7of8'], 1, 2)
+    k[:, 0] = 1
     _set_hla(rng, cand, rows, np.arange(L), k, c_permissive=0.4)
 
 # %% ../nbs/01_synth.ipynb #7e1308bb
@@ -253,8 +423,11 @@ def _sc_urgent_high_risk(rng, ctx, cand, rows, valid):
 # %% ../nbs/01_synth.ipynb #0858c67d
 def _masked_utility(ctx, cand, rows, valid):
     "Utility of `cand[rows]` with padded slots at -inf."
-    u = -log_hazard({k: v[rows, None] for k, v in ctx.items()}, {k: v[rows] for k, v in cand.items()})
+    u = -log_hazard(
+        {k: v[rows, None] for k, v in ctx.items()}, {k: v[rows] for k, v in cand.items()}
+    )
     return np.where(valid[rows], u, -np.inf)
+
 
 def _sc_dsa_targeted(rng, ctx, cand, rows, valid):
     "The patient has antibodies against exactly the donor who would otherwise be best."
@@ -267,25 +440,42 @@ def _sc_near_ties(rng, ctx, cand, rows, valid):
     best, length = _masked_utility(ctx, cand, rows, valid).argmax(1), valid[rows].sum(1)
     for off in (1, 2):
         tgt = (best + off) % length
-        for a in cand.values(): a[rows, tgt] = a[rows, best]
-        cand['age'][rows, tgt] = np.clip(cand['age'][rows, best] + rng.integers(-2, 3, len(rows)), 18, 60)
-        cand['days_to_collection'][rows, tgt] = np.maximum(cand['days_to_collection'][rows, best] + rng.integers(-3, 4, len(rows)), 14)
+        for a in cand.values():
+            a[rows, tgt] = a[rows, best]
+        cand['age'][rows, tgt] = np.clip(
+            cand['age'][rows, best] + rng.integers(-2, 3, len(rows)), 18, 60
+        )
+        cand['days_to_collection'][rows, tgt] = np.maximum(
+            cand['days_to_collection'][rows, best] + rng.integers(-3, 4, len(rows)), 14
+        )
 
 # %% ../nbs/01_synth.ipynb #a97671f0
-_SCENARIO_FNS = dict(typical=_sc_typical, several_8of8=_sc_several_8of8, no_8of8=_sc_no_8of8,
-                     cmv_negative_patient=_sc_cmv_negative_patient, male_parous=_sc_male_parous,
-                     urgent_high_risk=_sc_urgent_high_risk, dsa_targeted=_sc_dsa_targeted, near_ties=_sc_near_ties)
+_SCENARIO_FNS = dict(
+    typical=_sc_typical,
+    several_8of8=_sc_several_8of8,
+    no_8of8=_sc_no_8of8,
+    cmv_negative_patient=_sc_cmv_negative_patient,
+    male_parous=_sc_male_parous,
+    urgent_high_risk=_sc_urgent_high_risk,
+    dsa_targeted=_sc_dsa_targeted,
+    near_ties=_sc_near_ties,
+)
+
 
 def assign_scenarios(rng, n, mix=None):
     "Scenario names (tuple) and a shuffled (n,) code array with counts exactly proportional to `mix`."
     mix = dict(SCENARIOS if mix is None else mix)
     bad = [k for k in mix if k not in _SCENARIO_FNS]
-    if bad: raise ValueError(f"unknown scenario(s) {bad}; known: {list(_SCENARIO_FNS)}")
+    if bad:
+        raise ValueError(f"unknown scenario(s) {bad}; known: {list(_SCENARIO_FNS)}")
     p = np.array([float(v) for v in mix.values()])
-    if not np.isfinite(p).all() or (p < 0).any() or p.sum() <= 0: raise ValueError(f"scenario mix must be non-negative with a positive sum, got {mix}")
+    if not np.isfinite(p).all() or (p < 0).any() or p.sum() <= 0:
+        raise ValueError(f"scenario mix must be non-negative with a positive sum, got {mix}")
     exact = p / p.sum() * n
     counts = np.floor(exact).astype(np.int64)
-    counts[np.argsort(-(exact - counts), kind='stable')[:n - counts.sum()]] += 1   # largest remainders
+    counts[
+        np.argsort(-(exact - counts), kind='stable')[: n - counts.sum()]
+    ] += 1  # largest remainders
     return tuple(mix), rng.permutation(np.repeat(np.arange(len(p)), counts))
 
 # %% ../nbs/01_synth.ipynb #ca7ef51e
@@ -299,7 +489,7 @@ RELEVANCE_GAPS = (0.05, 0.2)
 def choose(rng, u, valid, noise=NOISE):
     "Recorded choice `label` (n,), graded `relevance` (n, L) and `oracle` (n,) from utilities `u` (n, L)."
     g = rng.gumbel(size=u.shape) * noise
-    v = np.where(valid, u + g, -np.inf)                       # noisy utility (n, L)
+    v = np.where(valid, u + g, -np.inf)  # noisy utility (n, L)
     label, oracle = v.argmax(1), np.where(valid, u, -np.inf).argmax(1)
     gap = v.max(1, keepdims=True) - v
     rel = np.where(gap <= RELEVANCE_GAPS[0], 2, np.where(gap <= RELEVANCE_GAPS[1], 1, 0))
@@ -311,100 +501,177 @@ def _strings(codes, name):
     "Category codes -> list of strings."
     return np.array(CATS[name], dtype=object)[codes].tolist()
 
+
 @functools.lru_cache(maxsize=None)
 def _records(keys):
     "A function turning column lists into row dicts with `keys`; a compiled dict display is 4x faster than `dict(zip(...))`."
     assert all(k.isidentifier() for k in keys)
     vs = [f'v{i}' for i in range(len(keys))]
-    return eval(f"lambda cols: [{{{', '.join(f'{k!r}: {v}' for k, v in zip(keys, vs))}}} for {', '.join(vs)}, in zip(*cols)]")
+    return eval(
+        f"lambda cols: [{{{', '.join(f'{k!r}: {v}' for k, v in zip(keys, vs))}}} for"
+        f" {', '.join(vs)}, in zip(*cols)]"
+    )
+
 
 def _to_examples(ctx, cand, valid, u, label, rel, oracle, scen, names, id_prefix, start):
     "Plain example dicts (the JSON shape) from the coded arrays."
-    with gc_paused():                           # millions of new dicts: the cyclic GC would rescan them again and again
-        return _build_examples(ctx, cand, valid, u, label, rel, oracle, scen, names, id_prefix, start)
+    with gc_paused():  # millions of new dicts: the cyclic GC would rescan them again and again
+        return _build_examples(
+            ctx, cand, valid, u, label, rel, oracle, scen, names, id_prefix, start
+        )
+
 
 def _build_examples(ctx, cand, valid, u, label, rel, oracle, scen, names, id_prefix, start):
     "The list comprehensions behind `_to_examples`."
     n, L = valid.shape
     flat = valid.ravel()
-    cols = [(_strings(cand[k].ravel()[flat], k) if t == 'str' else cand[k].ravel()[flat].tolist())
-            for k, t in FEATURES['candidate'].items()]
+    cols = [
+        (_strings(cand[k].ravel()[flat], k) if t == 'str' else cand[k].ravel()[flat].tolist())
+        for k, t in FEATURES['candidate'].items()
+    ]
     feats = _records(tuple(FEATURES['candidate']))(cols)
     ids = [f'D{i:08d}' for i in (start * L + np.flatnonzero(flat)).tolist()]
     cands = [{'id': i, 'features': f} for i, f in zip(ids, feats)]
-    ccols = [(_strings(ctx[k], k) if t == 'str' else ctx[k].tolist()) for k, t in FEATURES['context'].items()]
+    ccols = [
+        (_strings(ctx[k], k) if t == 'str' else ctx[k].tolist())
+        for k, t in FEATURES['context'].items()
+    ]
     ctxs = _records(tuple(FEATURES['context']))(ccols)
-    uf = (np.round(u[valid], 6) + 0.0).tolist()                      # + 0.0 turns -0.0 into 0.0
+    uf = (np.round(u[valid], 6) + 0.0).tolist()  # + 0.0 turns -0.0 into 0.0
     rf = rel[valid].tolist()
-    ends = np.cumsum(valid.sum(1)).tolist(); begins = [0] + ends[:-1]
+    ends = np.cumsum(valid.sum(1)).tolist()
+    begins = [0] + ends[:-1]
     sc = [{'scenario': s} for s in np.array(names, dtype=object)[scen].tolist()]
-    return [{'id': f'{id_prefix}{start + i:07d}', 'context': c, 'candidates': cands[b:e], 'label': l,
-             'relevance': rf[b:e], 'oracle': o, 'utility': uf[b:e], 'meta': m}
-            for i, (c, b, e, l, o, m) in enumerate(zip(ctxs, begins, ends, label.tolist(), oracle.tolist(), sc))]
+    return [
+        {
+            'id': f'{id_prefix}{start + i:07d}',
+            'context': c,
+            'candidates': cands[b:e],
+            'label': l,
+            'relevance': rf[b:e],
+            'oracle': o,
+            'utility': uf[b:e],
+            'meta': m,
+        }
+        for i, (c, b, e, l, o, m) in enumerate(
+            zip(ctxs, begins, ends, label.tolist(), oracle.tolist(), sc)
+        )
+    ]
+
 
 def generate(n, seed=0, mix=None, n_candidates=10, noise=NOISE, id_prefix='P', start=0):
     "A `Dataset` of `n` patients with donor lists, recorded choice, relevance, oracle, utility and scenario."
-    if int(n) != n or n < 0: raise ValueError(f'n must be a non-negative integer, got {n}')
+    if int(n) != n or n < 0:
+        raise ValueError(f'n must be a non-negative integer, got {n}')
     lo, hi = (n_candidates, n_candidates) if np.isscalar(n_candidates) else n_candidates
-    if int(lo) != lo or int(hi) != hi or not 1 <= lo <= hi: raise ValueError(f'n_candidates must be k or (lo, hi) with 1 <= lo <= hi, got {n_candidates}')
-    if not (np.isfinite(noise) and noise >= 0): raise ValueError(f'noise must be a non-negative number, got {noise}')
-    if int(seed) != seed or seed < 0: raise ValueError(f'seed must be a non-negative integer, got {seed}')
+    if int(lo) != lo or int(hi) != hi or not 1 <= lo <= hi:
+        raise ValueError(
+            f'n_candidates must be k or (lo, hi) with 1 <= lo <= hi, got {n_candidates}'
+        )
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f'noise must be a non-negative number, got {noise}')
+    if int(seed) != seed or seed < 0:
+        raise ValueError(f'seed must be a non-negative integer, got {seed}')
     n, lo, hi, start = int(n), int(lo), int(hi), int(start)
     rng = np.random.default_rng(int(seed))
     names, scen = assign_scenarios(rng, n, mix)
     ctx = sample_patients(rng, n)
-    cand = sample_candidates(rng, ctx, hi)                           # (n, hi) arrays
+    cand = sample_candidates(rng, ctx, hi)  # (n, hi) arrays
     length = rng.integers(lo, hi + 1, n) if hi > lo else np.full(n, hi)
-    valid = np.arange(hi) < length[:, None]                          # (n, hi)
-    for i, name in enumerate(names): _SCENARIO_FNS[name](rng, ctx, cand, np.flatnonzero(scen == i), valid)
-    perm = np.argsort(np.where(valid, rng.random((n, hi)), 2.0), axis=1, kind='stable')  # shuffle real slots, padding last
+    valid = np.arange(hi) < length[:, None]  # (n, hi)
+    for i, name in enumerate(names):
+        _SCENARIO_FNS[name](rng, ctx, cand, np.flatnonzero(scen == i), valid)
+    perm = np.argsort(
+        np.where(valid, rng.random((n, hi)), 2.0), axis=1, kind='stable'
+    )  # shuffle real slots, padding last
     cand = {k: np.take_along_axis(v, perm, 1) for k, v in cand.items()}
     u = np.where(valid, -log_hazard({k: v[:, None] for k, v in ctx.items()}, cand), 0.0)
     label, rel, oracle = choose(rng, u, valid, noise)
-    return Dataset(_to_examples(ctx, cand, valid, u, label, rel, oracle, scen, names, id_prefix, start), task_type='donor_selection')
+    return Dataset(
+        _to_examples(ctx, cand, valid, u, label, rel, oracle, scen, names, id_prefix, start),
+        task_type='donor_selection',
+    )
 
 # %% ../nbs/01_synth.ipynb #08803e26
 SPLITS = ('train', 'val', 'test')
 "Split names, in the order their seeds are derived."
 
+
 def split_seed(seed, split):
     "Seed of one split, derived from the run seed so the splits are independent."
     return int(np.random.SeedSequence([int(seed), SPLITS.index(split)]).generate_state(1)[0])
 
+
 def parse_mix(s):
     "Parse `'typical=0.5,near_ties=0.5'` into a scenario mix dict (None stays None)."
-    if s is None or s == '': return None
+    if s is None or s == '':
+        return None
     out = {}
     for part in s.split(','):
         k, sep, v = part.partition('=')
-        try: out[k.strip()] = float(v)
-        except ValueError: raise ValueError(f"--mix: expected name=weight pairs separated by commas, got {part!r}") from None
-        if not sep: raise ValueError(f"--mix: expected name=weight, got {part!r}")
-    assign_scenarios(np.random.default_rng(0), 0, out)   # validates names and weights
+        try:
+            out[k.strip()] = float(v)
+        except ValueError:
+            raise ValueError(
+                f"--mix: expected name=weight pairs separated by commas, got {part!r}"
+            ) from None
+        if not sep:
+            raise ValueError(f"--mix: expected name=weight, got {part!r}")
+    assign_scenarios(np.random.default_rng(0), 0, out)  # validates names and weights
     return out
 
 # %% ../nbs/01_synth.ipynb #f035b2ff
-def generate_files(out='data/', n_train=1000, n_val=200, n_test=1000, seed=0, format='json', noise=NOISE,
-                   min_candidates=10, max_candidates=10, mix=None):
+def generate_files(
+    out='data/',
+    n_train=1000,
+    n_val=200,
+    n_test=1000,
+    seed=0,
+    format='json',
+    noise=NOISE,
+    min_candidates=10,
+    max_candidates=10,
+    mix=None,
+):
     "Write `out/donor_selection_{train,val,test}.{format}`; check every argument before writing anything."
     for name, v in (('n-train', n_train), ('n-val', n_val), ('n-test', n_test)):
-        if v < 0: raise ValueError(f'--{name} must be >= 0, got {v}')
-    if seed < 0: raise ValueError(f'--seed must be >= 0, got {seed}')
-    if format not in ('json', 'jsonl'): raise ValueError(f"--format must be json or jsonl, got {format!r}")
-    if not (np.isfinite(noise) and noise >= 0): raise ValueError(f'--noise must be >= 0, got {noise}')
-    if min_candidates < 1: raise ValueError(f'--min-candidates must be >= 1, got {min_candidates}')
-    if min_candidates > max_candidates: raise ValueError(f'--min-candidates ({min_candidates}) is larger than --max-candidates ({max_candidates})')
+        if v < 0:
+            raise ValueError(f'--{name} must be >= 0, got {v}')
+    if seed < 0:
+        raise ValueError(f'--seed must be >= 0, got {seed}')
+    if format not in ('json', 'jsonl'):
+        raise ValueError(f"--format must be json or jsonl, got {format!r}")
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f'--noise must be >= 0, got {noise}')
+    if min_candidates < 1:
+        raise ValueError(f'--min-candidates must be >= 1, got {min_candidates}')
+    if min_candidates > max_candidates:
+        raise ValueError(
+            f'--min-candidates ({min_candidates}) is larger than --max-candidates'
+            f' ({max_candidates})'
+        )
     mix = parse_mix(mix) if isinstance(mix, str) else mix
     out = Path(out)
-    if out.exists() and not out.is_dir(): raise ValueError(f'--out {out}: exists and is not a folder')
-    if any(p.exists() and not p.is_dir() for p in out.parents): raise ValueError(f'--out {out}: a parent is a file, not a folder')
-    try: out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise ValueError(f'--out {out}: cannot create the folder ({e.strerror})') from None
-    if not os.access(out, os.W_OK | os.X_OK): raise ValueError(f'--out {out}: folder is not writable')
+    if out.exists() and not out.is_dir():
+        raise ValueError(f'--out {out}: exists and is not a folder')
+    if any(p.exists() and not p.is_dir() for p in out.parents):
+        raise ValueError(f'--out {out}: a parent is a file, not a folder')
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f'--out {out}: cannot create the folder ({e.strerror})') from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ValueError(f'--out {out}: folder is not writable')
     sizes, paths, start = dict(train=n_train, val=n_val, test=n_test), [], 0
     for split in SPLITS:
-        ds = generate(sizes[split], seed=split_seed(seed, split), mix=mix, n_candidates=(min_candidates, max_candidates),
-                      noise=noise, start=start)
+        ds = generate(
+            sizes[split],
+            seed=split_seed(seed, split),
+            mix=mix,
+            n_candidates=(min_candidates, max_candidates),
+            noise=noise,
+            start=start,
+        )
         paths.append(write_dataset(ds, out / f'donor_selection_{split}.{format}'))
         start += sizes[split]
     return paths
