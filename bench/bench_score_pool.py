@@ -19,7 +19,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from common import train_model  # noqa: E402
 
-from donor_rank.features import frames  # noqa: E402
+from donor_rank.io import frames  # noqa: E402
 from donor_rank.inference import Ranker  # noqa: E402
 from donor_rank.synth import generate  # noqa: E402
 

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from donor_rank.features import Featurizer, frames
+from donor_rank.features import Featurizer
+from donor_rank.io import frames
 from donor_rank.inference import Ranker
 from donor_rank.io import write_dataset
 from donor_rank.metrics import compute_metrics
