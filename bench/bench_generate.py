@@ -1,4 +1,4 @@
-"""Time the generator: 100,000 patients x 10 candidates in memory (issue 2: under 10 s), then writing JSON and JSONL.
+"""Time the generator: 100,000 patients x 10 candidates in memory (target: under 10 s), then writing JSON and JSONL.
 
 Usage: python bench/bench_generate.py [--n 100000] [--out bench/out]
 """

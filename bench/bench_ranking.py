@@ -1,4 +1,4 @@
-"""Issue 3's acceptance benchmark: the default model against the oracle and LightGBM, in one run.
+"""The acceptance benchmark: the default model against the oracle and LightGBM, in one run.
 
     .venv/bin/python bench/bench_ranking.py [--quick] [--seed 0]
 

@@ -1,6 +1,6 @@
-"""Issue 4, "Bad input" and "Checkpoints", for every console script that reads data or checkpoints.
+"""Bad input and bad checkpoints, for every console script that reads data or checkpoints.
 
-Each bad data file of the issue's list is given to `donor_rank_train` (as `--train` and as `--val`),
+Each bad data file of the list below is given to `donor_rank_train` (as `--train` and as `--val`),
 `donor_rank_evaluate` and `donor_rank_inspect` (`--data`); each bad checkpoint to evaluate, inspect
 and `donor_rank_train --resume`. Every run must exit with status 2 and exactly one stderr line that
 names the file (and the example and field where they apply), print no traceback and leave nothing

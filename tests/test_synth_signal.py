@@ -1,4 +1,4 @@
-"The labels carry signal: a LightGBM lambdarank ranker reaches >= 0.85 of the oracle's top-1 (issue 2)."
+"The labels carry signal: a LightGBM lambdarank ranker reaches >= 0.85 of the oracle's top-1."
 import sys
 from pathlib import Path
 import pytest
