@@ -59,8 +59,58 @@ def lightgbm_scores(tr, te, seed: int = 0, **params) -> list[np.ndarray]:
     kw.update(params)
     ranker = lgb.LGBMRanker(**kw)
     ranker.fit(x_train, y_train.astype(int), group=len_train)
-    scores = ranker.predict(x_test)                                   # (sum of lengths,)
-    return np.split(scores, np.cumsum(len_test)[:-1])
+    return split_scores(ranker.predict(x_test), len_test)
+
+
+def split_scores(scores: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+    "One score array per list from scores of the flattened rows."
+    return np.split(np.asarray(scores, dtype=float), np.cumsum(lengths)[:-1])
+
+
+def catboost_scores(tr, va, te, seed: int = 0, loss: str = 'YetiRank',
+                    iterations: int = 1000) -> list[np.ndarray]:
+    "CatBoost ranker (`YetiRank` or `YetiRankPairwise`) on graded relevance, early-stopped on `va`."
+    from catboost import CatBoostRanker, Pool
+    x_train, y_train, len_train = rows(tr)
+    x_val, y_val, len_val = rows(va)
+    x_test, _, len_test = rows(te)
+    cats = [c for c in x_train.columns if isinstance(x_train[c].dtype, pd.CategoricalDtype)]
+    def pool(x, y, lengths):
+        x = x.reindex(columns=x_train.columns).copy()
+        for c in cats:
+            x[c] = x[c].astype(object).where(x[c].notna(), 'missing').astype(str)
+        groups = np.repeat(np.arange(len(lengths)), lengths)
+        return Pool(x, label=y, group_id=groups, cat_features=cats)
+    model = CatBoostRanker(loss_function=loss, iterations=iterations, random_seed=seed,
+                           thread_count=2, verbose=False, od_type='Iter', od_wait=50,
+                           eval_metric='NDCG:top=10', use_best_model=True)
+    model.fit(pool(x_train, y_train, len_train), eval_set=pool(x_val, y_val, len_val))
+    return split_scores(model.predict(pool(x_test, None, len_test)), len_test)
+
+
+def xgboost_scores(tr, va, te, seed: int = 0, n_estimators: int = 1000) -> list[np.ndarray]:
+    "XGBoost's `rank:ndcg` on graded relevance with native categories, early-stopped on `va`."
+    import xgboost as xgb
+    x_train, y_train, len_train = rows(tr)
+    x_val, y_val, len_val = rows(va)
+    x_test, _, len_test = rows(te)
+    x_val = align_categories(x_train, x_val)
+    x_test = align_categories(x_train, x_test)
+    qid = lambda lengths: np.repeat(np.arange(len(lengths)), lengths)
+    model = xgb.XGBRanker(objective='rank:ndcg', tree_method='hist', enable_categorical=True,
+                          n_estimators=n_estimators, learning_rate=0.05, max_depth=6,
+                          early_stopping_rounds=50, eval_metric='ndcg@10', random_state=seed,
+                          n_jobs=2)
+    model.fit(x_train, y_train, qid=qid(len_train), eval_set=[(x_val, y_val)],
+              eval_qid=[qid(len_val)], verbose=False)
+    return split_scores(model.predict(x_test), len_test)
+
+
+PEERS = {'catboost_yetirank': lambda tr, va, te, seed: catboost_scores(tr, va, te, seed),
+         'catboost_yetirank_pairwise': lambda tr, va, te, seed: catboost_scores(
+             tr, va, te, seed, loss='YetiRankPairwise'),
+         'xgboost_ndcg': xgboost_scores}
+"The tree rankers benchmarked beside the model: name -> `f(tr, va, te, seed)` -> scores per list."
 
 
 def pad(scores: list[np.ndarray]) -> torch.Tensor:
