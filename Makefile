@@ -57,7 +57,7 @@ bench: install
 	$(PY) bench/bench_features.py
 	$(PY) bench/bench_lightgbm_signal.py
 	$(PY) bench/bench_ranking.py
-	$(PY) bench/bench_score_pool.py --cache
+	$(PY) bench/bench_score_pool.py
 
 analysis: install
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=3600 nbs/10_collapse.ipynb nbs/11_loss_comparison.ipynb

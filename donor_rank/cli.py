@@ -31,7 +31,7 @@ from .io import atomic_write, read_dataset
 from .synth import NOISE, generate_files
 from .metrics import compute_metrics, spread
 from .train import TrainConfig, TrainingError, lr_find, train as run_training
-from .inference import Ranker, order
+from .inference import Ranker, order, export_files
 from .report import (evaluation_report, explain_pair, pair_text, importance,
                                plot_importance, plot_list, save_figure)
 
@@ -40,7 +40,7 @@ __all__ = ['BAD_INPUT', 'cli_errors', 'OneLineParser', 'add_flag', 'cli_parser',
            'validate_cli', 'validate_main', 'train_parser', 'load_config', 'TqdmHandler', 'cli_logging', 'train_config',
            'train_cli', 'train_main', 'lr_find_cli', 'lr_find_main', 'one_line_warnings', 'evaluate_data',
            'format_metrics', 'evaluate_cli', 'evaluate_main', 'inspect_example', 'why_first', 'plot_lists',
-           'inspect_cli', 'agreement_line', 'inspect_main']
+           'inspect_cli', 'agreement_line', 'inspect_main', 'export_cli', 'export_main']
 
 # %% ../nbs/08_cli.ipynb #77b2ec05
 def _prog(default='donor_rank'):
@@ -566,3 +566,28 @@ def inspect_main(argv: list | None = None):
     "Console script `donor_rank_inspect`."
     with one_line_warnings('donor_rank_inspect'):
         run_cli(inspect_cli, argv, 'donor_rank_inspect')
+
+# %% ../nbs/08_cli.ipynb #86439f57
+def export_cli(checkpoint: str,                   # checkpoint file (best_model.pt)
+               out: str = 'model.onnx',           # .onnx graph; .embed/.finish.onnx, .json beside
+               format: str = 'onnx',              # onnx (TorchScript cannot keep the list axis)
+              ):
+    "Export a trained donor ranker to ONNX with its featurizer as JSON, for onnxruntime scoring."
+    if Path(checkpoint).is_dir():
+        raise ValueError(f'{checkpoint}: is a folder, not a file (--checkpoint)')
+    if not Path(checkpoint).is_file():
+        raise FileNotFoundError(f'{checkpoint}: no such file (--checkpoint)')
+    if Path(out).is_dir():
+        raise ValueError(f'{out}: is a folder (--out must name a .onnx file)')
+    if not Path(out).resolve().parent.is_dir():
+        raise FileNotFoundError(f'{out}: folder {Path(out).parent} does not exist (--out)')
+    export_files(out)                                  # a wrong suffix: ValueError
+    if format != 'onnx':
+        raise ValueError(f"--format must be 'onnx', got {format!r}")
+    files = Ranker.load(checkpoint, device='cpu').export(out, format)
+    print('wrote ' + ', '.join(str(p) for p in files.values()))
+    return files
+
+def export_main(argv: list | None = None):
+    "Console script `donor_rank_export`."
+    run_cli(export_cli, argv, 'donor_rank_export')

@@ -4,7 +4,12 @@
 
 # %% ../nbs/07_inference.ipynb #a83de98f
 from __future__ import annotations
+import copy
+import json
+import os
+import tempfile
 import warnings
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
@@ -17,13 +22,15 @@ from fastcore.basics import patch
 from .schema import (CheckpointError, DataError, Dataset, validate_example, feature_order,
                                name_list)
 from .features import Featurizer, Batch, MISSING, UNKNOWN, LIST_FIELDS
-from .model import pick_device, predict as predict_lists
+from .model import pick_device, list_stats, predict as predict_lists
 from .metrics import compute_metrics
 from .calibration import choice_proba
 from .checkpoint import load_checkpoint, model_from_checkpoint, featurizer_from_checkpoint
 
 # %% auto #0
-__all__ = ['feature_names', 'coverage', 'ScoringWarning', 'Ranker', 'order', 'Evaluation']
+__all__ = ['EXPORT_INPUTS', 'EMBED_OUTPUTS', 'FINISH_INPUTS', 'feature_names', 'coverage', 'ScoringWarning', 'Ranker',
+           'scoring_threads', 'order', 'Evaluation', 'EmbedGraph', 'FinishGraph', 'ForwardGraph', 'sample_inputs',
+           'export_files', 'onnx_two_pass', 'OnnxRanker']
 
 # %% ../nbs/07_inference.ipynb #40a796b8
 def feature_names(feat: Featurizer) -> dict:
@@ -36,19 +43,21 @@ def feature_names(feat: Featurizer) -> dict:
 # %% ../nbs/07_inference.ipynb #efbfea8c
 def coverage(b: Batch, feat: Featurizer) -> dict:
     "Per feature (`'context.x'`, `'candidate.x'`): `[rows with a value, with an unseen one, rows]`."
-    names, m = feature_names(feat), b.mask                              # m (N, L)
-    out, n_ctx, n_cand = {}, len(b), int(m.sum())
-    for j, nm in enumerate(names['ctx_num']):
-        out[f'context.{nm}'] = [int((b.ctx_miss[:, j] == 0).sum()), 0, n_ctx]
-    for j, nm in enumerate(names['ctx_cat']):
-        c = b.ctx_cat[:, j]                                             # (N,)
-        out[f'context.{nm}'] = [int((c != MISSING).sum()), int((c == UNKNOWN).sum()), n_ctx]
-    for j, nm in enumerate(names['cand_num']):
-        out[f'candidate.{nm}'] = [int(((b.cand_miss[..., j] == 0) & m).sum()), 0, n_cand]
-    for j, nm in enumerate(names['cand_cat']):
-        c = b.cand_cat[..., j]                                          # (N, L)
-        out[f'candidate.{nm}'] = [int(((c != MISSING) & m).sum()), int(((c == UNKNOWN) & m).sum()),
-                                  n_cand]
+    names, m = feature_names(feat), b.mask[..., None]                    # m (N, L, 1)
+    def count(x):                                                         # (..., F) bool -> F ints
+        return x.sum(tuple(range(x.dim() - 1))).tolist()
+    def real(x):                                                          # (N, L, F): real rows
+        return x if bool(m.all()) else x & m
+    has = dict(ctx_num=count(b.ctx_miss == 0), ctx_cat=count(b.ctx_cat != MISSING),
+               cand_num=count(real(b.cand_miss == 0)), cand_cat=count(real(b.cand_cat != MISSING)))
+    unseen = dict(ctx_cat=count(b.ctx_cat == UNKNOWN), cand_cat=count(real(b.cand_cat == UNKNOWN)))
+    rows = dict(ctx=len(b), cand=int(m.sum()))
+    out = {}
+    for blk, block_names in names.items():
+        side = 'context' if blk.startswith('ctx') else 'candidate'
+        n_unseen = unseen.get(blk, [0] * len(block_names))
+        for nm, have, u in zip(block_names, has[blk], n_unseen):
+            out[f'{side}.{nm}'] = [have, u, rows[blk.split('_')[0]]]
     sides = (('context', feat.context), ('candidate', feat.candidate))
     derived = {f'{side}.{s["name"]}' for side, specs in sides for s in specs if 'source' in s}
     return {k: v for k, v in out.items() if k not in derived}   # a log(x) copy: covered when x is
@@ -198,12 +207,26 @@ def encode_frame(self: Ranker, context: dict, candidates: pd.DataFrame,
     return b
 
 # %% ../nbs/07_inference.ipynb #461fd0b0
+@contextmanager
+def scoring_threads(n: int | None = None):
+    "Run the block with `n` torch threads (`None`: every core), then restore the previous count."
+    before = torch.get_num_threads()
+    torch.set_num_threads(n or os.cpu_count() or 1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+# %% ../nbs/07_inference.ipynb #bde79d5a
 @patch
+@torch.no_grad()
 def score_frame(self: Ranker, context: dict, candidates: pd.DataFrame, chunk: int = 65536,
-                 encode_chunk: int = 250_000) -> np.ndarray:
+                encode_chunk: int = 250_000, threads: int | None = None) -> np.ndarray:
     "Scores (float32, row order) of the `candidates` rows for one patient; exact for any `chunk`."
     b = self.encode_frame(context, candidates, encode_chunk)         # N=1, L=len(candidates)
-    return self.predict(b, lists=1, chunk=chunk)[0].numpy()           # (L,)
+    with scoring_threads(threads):                                    # training keeps one thread
+        scores = self.model.score_chunked(b.to(self.device), chunk)  # (1, L)
+    return scores[0].float().cpu().numpy()                            # (L,)
 
 # %% ../nbs/07_inference.ipynb #e68e0a89
 def order(scores: np.ndarray) -> np.ndarray:
@@ -318,3 +341,165 @@ def proba(self: Ranker, data, temperature: float | None = None, chunk: int = 102
         mask = torch.ones_like(scores, dtype=torch.bool)
         out.append(choice_proba(scores, mask, t)[0].numpy())
     return out
+
+# %% ../nbs/07_inference.ipynb #3bda2672
+EXPORT_INPUTS = ('ctx_num', 'ctx_miss', 'ctx_cat', 'cand_num', 'cand_miss', 'cand_cat', 'mask')
+
+def _batch_of(ctx_num, ctx_miss, ctx_cat, cand_num, cand_miss, cand_cat, mask) -> Batch:
+    "A `Batch` of the seven model inputs (targets zero: the model never reads them)."
+    zeros = torch.zeros_like(mask, dtype=cand_num.dtype)                  # (N, L)
+    no_label = torch.zeros(mask.shape[0], dtype=torch.long)              # (N,)
+    return Batch(ctx_num, ctx_miss, ctx_cat, cand_num, cand_miss, cand_cat, mask,
+                 zeros, no_label, no_label, zeros)
+
+# %% ../nbs/07_inference.ipynb #d6e37594
+class EmbedGraph(torch.nn.Module):
+    "Pass 1 as a function of the padded tensors: embeddings, wide scores and list statistics."
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, ctx_num, ctx_miss, ctx_cat, cand_num, cand_miss, cand_cat, mask):
+        b = _batch_of(ctx_num, ctx_miss, ctx_cat, cand_num, cand_miss, cand_cat, mask)
+        h, aux = self.model.embed(b)                                      # (N, L, d), (N, L)
+        if aux is None:
+            aux = torch.zeros_like(mask, dtype=h.dtype)                   # (N, L)
+        total, count, top = list_stats(h, mask)                           # (N, d), (N, 1), (N, d)
+        return h, aux, total, count, top
+
+# %% ../nbs/07_inference.ipynb #6d1b34bb
+class FinishGraph(torch.nn.Module):
+    "Pass 2: scores (N, L) of a chunk's embeddings against the whole list's statistics."
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, h, aux, mask, total, count, top):
+        stats = (total, count, top) if self.model.list_aware else None
+        return self.model.finish(h, aux, mask, stats)                    # (N, L)
+
+# %% ../nbs/07_inference.ipynb #84e7843b
+class ForwardGraph(torch.nn.Module):
+    "The whole model in one graph: the seven padded tensors -> scores (N, L), padded `-inf`."
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, ctx_num, ctx_miss, ctx_cat, cand_num, cand_miss, cand_cat, mask):
+        b = _batch_of(ctx_num, ctx_miss, ctx_cat, cand_num, cand_miss, cand_cat, mask)
+        return self.model(b)                                              # (N, L)
+
+# %% ../nbs/07_inference.ipynb #44719ceb
+def sample_inputs(dims: dict, lists: int = 2, cands: int = 3) -> tuple:
+    "Zero inputs of the model's widths, in `EXPORT_INPUTS` order; the last candidate is padding."
+    n, k = lists, cands
+    mask = torch.ones(n, k, dtype=torch.bool)                             # (N, L)
+    mask[0, -1] = False
+    return (torch.zeros(n, dims['ctx_num']), torch.zeros(n, dims['ctx_num']),
+            torch.zeros(n, len(dims['ctx_cat']), dtype=torch.long),
+            torch.zeros(n, k, dims['cand_num']), torch.zeros(n, k, dims['cand_num']),
+            torch.zeros(n, k, len(dims['cand_cat']), dtype=torch.long), mask)
+
+# %% ../nbs/07_inference.ipynb #9e31ac73
+def _onnx_graph(module, args: tuple, names: tuple, outputs: tuple, path: Path):
+    "Write `module` (eval mode) as ONNX at `path`; axes 0 (lists) and 1 (candidates) dynamic."
+    dyn = torch.export.Dim.DYNAMIC
+    shapes = {nm: ({0: dyn} if a.dim() < 2 or nm in ('total', 'count', 'top') or
+                   nm.startswith('ctx') else {0: dyn, 1: dyn})
+              for nm, a in zip(names, args)}
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(module.eval(), args, str(path), input_names=list(names),
+                          output_names=list(outputs), dynamic_shapes=shapes, dynamo=True,
+                          optimize=True, verbose=False, report=False, external_data=False)
+
+# %% ../nbs/07_inference.ipynb #8cb2919c
+EMBED_OUTPUTS = ('h', 'aux', 'total', 'count', 'top')
+FINISH_INPUTS = ('h', 'aux', 'mask', 'total', 'count', 'top')
+
+def export_files(path) -> dict:
+    "What an export to `path` (`model.onnx`) writes: three graphs and the JSON sidecar."
+    path = Path(path)
+    if path.suffix != '.onnx':
+        raise ValueError(f'the export path must end in .onnx, got {str(path)!r}')
+    stem = path.with_suffix('')
+    return dict(forward=path, embed=Path(f'{stem}.embed.onnx'),
+                finish=Path(f'{stem}.finish.onnx'), sidecar=stem.with_suffix('.json'))
+
+# %% ../nbs/07_inference.ipynb #3435ded4
+@patch
+def export_meta(self: Ranker, files: dict) -> dict:
+    "The JSON sidecar of an export: featurizer state, model config, graph files and input names."
+    return dict(format='donor_rank.onnx', version=1, task_type=self.task_type,
+                package_version=self.meta.get('package_version'),
+                temperature=self.meta.get('temperature', 1.0), model=self.model.config,
+                inputs=list(EXPORT_INPUTS), featurizer=self.featurizer.state_dict(),
+                files={k: Path(p).name for k, p in files.items()})
+
+# %% ../nbs/07_inference.ipynb #baeb4537
+@patch
+@torch.no_grad()
+def export(self: Ranker, path, format: str = 'onnx') -> dict:
+    "Write the model as ONNX graphs and its featurizer as JSON; returns the files written."
+    if format != 'onnx':
+        raise ValueError(f"format must be 'onnx', got {format!r} (TorchScript tracing fixes the "
+                         f"number of lists; see the export section of the inference notebook)")
+    files = export_files(path)
+    model = copy.deepcopy(self.model).cpu().eval()
+    x = sample_inputs(model.config['dims'])
+    h, aux, total, count, top = EmbedGraph(model)(*x)                    # (2, 3, d), ...
+    with tempfile.TemporaryDirectory(dir=files['forward'].parent) as tmp:
+        staged = {k: Path(tmp)/p.name for k, p in files.items()}
+        _onnx_graph(ForwardGraph(model), x, EXPORT_INPUTS, ('scores',), staged['forward'])
+        _onnx_graph(EmbedGraph(model), x, EXPORT_INPUTS, EMBED_OUTPUTS, staged['embed'])
+        _onnx_graph(FinishGraph(model), (h, aux, x[-1], total, count, top), FINISH_INPUTS,
+                    ('scores',), staged['finish'])
+        staged['sidecar'].write_text(json.dumps(self.export_meta(files), indent=1))
+        for k, p in files.items():
+            os.replace(staged[k], p)
+    return files
+
+# %% ../nbs/07_inference.ipynb #42b7e0f1
+def onnx_two_pass(embed, finish, feed: dict, chunk: int) -> np.ndarray:
+    "Scores (N, L) of padded numpy inputs `feed` with the `embed` and `finish` sessions."
+    n_cands = feed['mask'].shape[1]
+    kept, stats = [], None
+    for i in range(0, n_cands, chunk):                                   # pass 1
+        part = {k: np.ascontiguousarray(v[:, i:i + chunk]) if v.ndim > 2 or k == 'mask' else v
+                for k, v in feed.items()}
+        h, aux, total, count, top = embed.run(None, part)                  # (N, chunk, d), ...
+        kept.append((h, aux, part['mask']))
+        if stats is None:
+            stats = [total, count, top]
+        else:
+            stats = [stats[0] + total, stats[1] + count, np.maximum(stats[2], top)]
+    scores = [finish.run(None, dict(zip(FINISH_INPUTS, (h, aux, m, *stats))))[0]
+              for h, aux, m in kept]                                       # pass 2: (N, chunk)
+    return np.concatenate(scores, 1)                                       # (N, L)
+
+# %% ../nbs/07_inference.ipynb #523b7352
+class OnnxRanker:
+    "Score with an export of `Ranker.export`: onnxruntime and the featurizer from the sidecar."
+    def __init__(self, path, threads: int = 0):
+        import onnxruntime as ort                      # optional: only an export's user needs it
+        files = export_files(path)
+        self.meta = json.loads(files['sidecar'].read_text())
+        self.featurizer = Featurizer.from_state(self.meta['featurizer'])
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads            # 0: onnxruntime's default, every core
+        self.sessions = {k: ort.InferenceSession(str(files[k]), opts,
+                                                 providers=['CPUExecutionProvider'])
+                         for k in ('forward', 'embed', 'finish')}
+
+    def score(self, inputs: dict, chunk: int = 65536) -> np.ndarray:
+        "Scores (N, L) of the seven padded inputs (numpy arrays or tensors), padded `-inf`."
+        feed = {k: np.asarray(inputs[k]) for k in EXPORT_INPUTS}
+        if feed['mask'].shape[1] <= chunk:
+            return self.sessions['forward'].run(None, feed)[0]
+        return onnx_two_pass(self.sessions['embed'], self.sessions['finish'], feed, chunk)
+
+    def score_frame(self, context: dict, candidates: pd.DataFrame,
+                    chunk: int = 65536) -> np.ndarray:
+        "Scores (float32, row order) of the `candidates` rows for one patient."
+        b = self.featurizer.encode_frame(context, candidates)            # N=1, L=len(candidates)
+        return self.score({k: getattr(b, k).numpy() for k in EXPORT_INPUTS}, chunk)[0]
