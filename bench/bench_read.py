@@ -1,6 +1,6 @@
 """Read + validate MSLR-WEB30K-shaped LETOR files: donor_rank against scikit-learn's reader.
 
-Generates synthetic LETOR files (grades 0-4, 136 dense features, about 120 documents per query) under
+Generates synthetic LETOR files (grades 0-4, 136 dense features, ~120 documents per query) under
 `bench/out/` (git-ignored; never commit them), then measures each reader in a fresh subprocess:
 wall time and peak resident memory (`resource.getrusage` max RSS). Optionally trains one epoch on
 the largest file. Writes `bench/results/read.json`.
@@ -80,14 +80,15 @@ def measure_child(reader: str, path: str) -> None:
     from sklearn.datasets import load_svmlight_file
     from donor_rank.io import read_dataset
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     if reader == 'sklearn':
         n = load_svmlight_file(path, query_id=True, zero_based=True)[0].shape[0]
     else:
         n = int(read_dataset(path).columns.offsets[-1])
-    secs = time.perf_counter() - t
+    secs, cpu = time.perf_counter() - t, time.process_time() - cpu
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({'seconds': secs, 'peak_rss_mb': rss, 'import_rss_mb': base, 'rows': n}))
+    print(json.dumps({'seconds': secs, 'cpu_s': cpu, 'peak_rss_mb': rss, 'import_rss_mb': base,
+                      'rows': n}))
 
 
 def measure(reader: str, path: Path, timeout: float) -> dict:

@@ -76,9 +76,9 @@ def test_grade_too_large_is_one_line(tmp_path):
     p.write_text(f'1 qid:1 1:1\n{MAX_GRADE + 173} qid:1 1:2\n')
     with pytest.raises(DataError) as e:
         read_dataset(p)
-    assert str(e.value) == (f"{p}: example 0 (id '1'): field 'relevance[1]': value 300 is too large;"
-                            " relevance grades are at most 127 (the gain 2**grade - 1 must be a"
-                            " finite float32)")
+    assert str(e.value) == (f"{p}: example 0 (id '1'): field 'relevance[1]': value 300 is too"
+                            " large; relevance grades are at most 127 (the gain 2**grade - 1"
+                            " must be a finite float32)")
     p.write_text(f'1 qid:1 1:1\n{MAX_GRADE} qid:1 1:2\n')
     assert read_dataset(p)[0]['relevance'] == [1, 127]
 
