@@ -19,10 +19,43 @@ def make(n: int, k: int = 10, seed: int = 0) -> list:
     return [dict(id=f'P{i}', context=dict(age=p_age[i], sex=sex[i], cmv_pos=p_cmv[i], risk=risk[i]),
                  candidates=cands[i * k:(i + 1) * k], label=lab[i]) for i in range(n)]
 
+def donor_frame(n: int, seed: int = 1):
+    "A registry search as a DataFrame: `n` donors with the features of `make`'s candidates"
+    import pandas as pd
+    rng = np.random.default_rng(seed)
+    days = np.where(rng.random(n) < .05, np.nan, np.round(rng.random(n) * 60, 1))
+    dpb1 = rng.choice(['permissive', 'nonpermissive_gvh', 'nonpermissive_hvg', 'unknown'], n)
+    return pd.DataFrame(dict(age=rng.integers(18, 61, n), hla_match=rng.integers(6, 9, n),
+                             days_to_collection=days, cmv_pos=rng.random(n) < .5,
+                             female=rng.random(n) < .4, dsa=rng.random(n) < .03, dpb1=dpb1,
+                             abo=rng.choice(['A', 'B', 'AB', 'O'], n), parity=rng.integers(0, 4, n)))
+
+
+def bench_frame(n: int, repeats: int = 3) -> dict:
+    "Seconds of `encode_frame` for one patient and `n` donors (best of `repeats`), and of a copy"
+    feat = Featurizer().fit(make(2000))
+    df = donor_frame(n)
+    ctx = dict(age=50, sex='M', cmv_pos=True, risk='high')
+    best, copy = [], []
+    for _ in range(repeats):
+        t = time.perf_counter(); feat.encode_frame(ctx, df); best.append(time.perf_counter() - t)
+        t = time.perf_counter(); df.copy(deep=True); copy.append(time.perf_counter() - t)
+    return dict(rows=n, encode_frame_s=min(best), frame_copy_s=min(copy),
+                ratio_to_copy=min(best) / min(copy))
+
+
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__); ap.add_argument('--n', type=int, default=100_000)
+    ap.add_argument('--frame', type=int, default=0, help='instead: time encode_frame of one search of this many donors')
     ap.add_argument('--synth', action='store_true', help="featurise the generator's data (donor_rank.synth.generate) instead")
     a = ap.parse_args()
+    if a.frame:
+        import json, pathlib
+        from bench_read import provenance
+        res = provenance() | bench_frame(a.frame)
+        print(res)
+        (pathlib.Path(__file__).parent / 'results' / 'encode_frame.json').write_text(json.dumps(res, indent=1) + '\n')
+        raise SystemExit
     t0 = time.perf_counter()
     if a.synth: from donor_rank.synth import generate; exs = generate(a.n, seed=0)
     else: exs = make(a.n)
