@@ -14,7 +14,8 @@ LightGBM's lambdarank (300 trees) and the tree peers (CatBoost YetiRank and Yeti
 XGBoost rank:ndcg; graded relevance, early stopping on the validation set) are trained on the same
 rows in the same run. For the draws the summary
 gives the mean paired difference in top-1 (model minus LightGBM) with a 95% t-interval over draws.
-Results go to bench/out/ranking.json and are printed as a table.
+Results go to bench/out/ranking.json (with the machine, library versions and commit) and are
+printed as a table.
 """
 from __future__ import annotations
 import argparse, json, sys, tempfile, time
@@ -22,7 +23,7 @@ import numpy as np
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import PEERS, evaluate, lightgbm_scores, metrics_for, train_model  # noqa: E402
+from common import PEERS, environment, evaluate, lightgbm_scores, metrics_for, train_model  # noqa: E402
 from foreign_world import generate_cord  # noqa: E402
 from platelet_world import generate_platelet  # noqa: E402
 
@@ -118,7 +119,7 @@ def main():
                                 gen(nte, seed=1000 * k + s + 9), tmp, a.seed, peers=peers))
             rows.append(summary(rows, name))
     out = Path(__file__).parent / 'out'; out.mkdir(exist_ok=True)
-    (out / 'ranking.json').write_text(json.dumps(rows, indent=1))
+    (out / 'ranking.json').write_text(json.dumps({**environment(), 'results': rows}, indent=1))
     keys = ['setting', 'train_seconds', 'epochs_run', 'model_top1', 'lgbm_top1',
             *[f'{p}_top1' for p in peers], 'oracle_top1', 'ratio_to_oracle', 'val_spread_best']
     print(' | '.join(keys))

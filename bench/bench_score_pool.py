@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import align_categories, rows, train_model  # noqa: E402
+from common import align_categories, environment, rows, train_model  # noqa: E402
 
 from donor_rank.io import frames  # noqa: E402
 from donor_rank.inference import Ranker  # noqa: E402
@@ -63,26 +63,6 @@ def make_pool(n: int, seed: int = 0) -> tuple[dict, pd.DataFrame]:
         pool['days_to_collection'] = (pool['days_to_collection'] + rng.integers(-5, 6, n)).clip(7, None)
     pool.insert(0, 'id', pd.Series(np.arange(n)).map('R{:07d}'.format))
     return ds.examples[0]['context'], pool
-
-
-def environment() -> dict:
-    "The machine, library versions and commit a result belongs to."
-    cpu = next((ln.split(':', 1)[1].strip() for ln in open('/proc/cpuinfo') if ln.startswith('model name')),
-               platform.processor())
-    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True,
-                            cwd=Path(__file__).parent).stdout.strip()
-    dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], capture_output=True,
-                           text=True, cwd=Path(__file__).parent).stdout.strip()
-    import lightgbm
-    env = dict(machine=f'{cpu}, {os.cpu_count()} cores, {platform.system()}', torch=torch.__version__,
-               lightgbm=lightgbm.__version__, commit=commit + ('+dirty' if dirty else ''),
-               python=platform.python_version())
-    try:
-        import onnxruntime
-        env['onnxruntime'] = onnxruntime.__version__
-    except ImportError:
-        pass
-    return env
 
 
 def lightgbm_ranker(trees: int):

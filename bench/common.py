@@ -145,3 +145,27 @@ def train_model(tr, va, d: Path, **cfg) -> tuple[dict, Path, float]:
     t0 = time.perf_counter()
     res = train(config)
     return res, d / 'run' / 'best_model.pt', time.perf_counter() - t0
+
+
+def environment() -> dict:
+    "The machine, library versions and commit a result belongs to (for bench/results/*.json)."
+    import os
+    import platform
+    import subprocess
+    import lightgbm
+    here = Path(__file__).parent
+    cpu = next((ln.split(':', 1)[1].strip() for ln in open('/proc/cpuinfo')
+                if ln.startswith('model name')), platform.processor())
+    git = lambda *args: subprocess.run(['git', *args], capture_output=True, text=True,
+                                       cwd=here).stdout.strip()
+    dirty = git('status', '--porcelain', '--untracked-files=no')
+    env = dict(machine=f'{cpu}, {os.cpu_count()} cores, {platform.system()}',
+               torch=torch.__version__, lightgbm=lightgbm.__version__,
+               commit=git('rev-parse', '--short', 'HEAD') + ('+dirty' if dirty else ''),
+               python=platform.python_version())
+    try:
+        import onnxruntime
+        env['onnxruntime'] = onnxruntime.__version__
+    except ImportError:
+        pass
+    return env
