@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/bench_train_speed.py [--label after] [--sizes 2000 20000] [--no-profile]
 
-1. Fit time: default `train()` and LightGBM's lambdarank (bench/common.py's pipeline) on the same
-   generated lists of 6-14 donors (`generate(n, seed=1)`, validation `generate(400, seed=2)`); the ratio.
-2. Profile: one training epoch on 2,000 lists, split into phases by timing the steps of `train_epoch`
-   (slicing the batch, forward + loss, backward, clipping, optimiser, schedule and average, host syncs),
-   plus torch.profiler's top operators.
-3. Serving: `score_chunked` for one patient against 1,000,000 donors (model side only), and the
-   largest difference from `forward` on 20,000 donors.
+1. Fit time: default `train()` and LightGBM's lambdarank (bench/common.py's pipeline) on the
+   same generated lists of 6-14 donors (`generate(n, seed=1)`, validation `generate(400, seed=2)`).
+2. Profile: one training epoch on 2,000 lists, split into phases by timing the steps of
+   `train_epoch` (slicing, forward + loss, backward, clipping, optimiser, schedule and average,
+   host syncs), plus torch.profiler's top operators.
+3. Fixed costs in every `train()` process: importing torch._dynamo (torch.optim's first parameter
+   group does) and matplotlib (curves.png).
+4. Serving: `score_chunked` for one patient against 1,000,000 donors (model side only, torch's
+   default threads), and the largest difference from `forward` on 20,000 donors.
 Results are merged into bench/results/train_speed.json under `--label` (machine, torch, commit).
 """
 from __future__ import annotations
@@ -25,6 +27,10 @@ from donor_rank.synth import generate  # noqa: E402
 from donor_rank.features import Batch, LIST_FIELDS  # noqa: E402
 from donor_rank.io import write_dataset  # noqa: E402
 from donor_rank.train import TrainConfig, batch_loss, epoch_order, setup  # noqa: E402
+try:                                                     # `--label before` on an older checkout
+    from donor_rank.train import epoch_batches  # noqa: E402
+except ImportError:
+    epoch_batches = None
 
 CANDS = (6, 14)
 
@@ -54,10 +60,13 @@ def phases(run, epoch: int = 1) -> dict:
     "One epoch of `train_epoch`'s steps, each phase timed (seconds)."
     acc, r = {}, run
     r.net.train()
-    idx = epoch_order(len(r.train_data), epoch, r.cfg.seed)
-    for i in range(0, len(idx), r.batch_size):
+    if epoch_batches is None:
+        batches = epoch_order(len(r.train_data), epoch, r.cfg.seed).split(r.batch_size)
+    else:
+        batches = epoch_batches(r.train_data.mask.sum(1), epoch, r.cfg.seed, r.batch_size)
+    for idx in batches:
         t = time.perf_counter()
-        mb = r.train_data[idx[i:i + r.batch_size]]
+        mb = r.train_data[idx]
         t = timed(acc, 'slice batch', t)
         loss = batch_loss(r.net, mb, r.loss_fn)
         t = timed(acc, 'forward + loss', t)
@@ -135,6 +144,14 @@ def serving(n_donors: int = 1_000_000, repeat: int = 3) -> dict:
             'max_abs_diff_vs_forward_20k': diff}
 
 
+def import_seconds(module: str) -> float:
+    "Seconds to import `module` in a fresh process after torch (a fixed cost of every `train()`)."
+    code = (f'import time, torch\nt = time.perf_counter()\nimport {module}\n'
+            'print(time.perf_counter() - t)')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+    return round(float(out.stdout.strip().splitlines()[-1]), 2)
+
+
 def environment() -> dict:
     "Machine, torch version, threads and commit of this measurement."
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True)
@@ -153,14 +170,18 @@ def main():
     ap.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'train_speed.json'))
     a = ap.parse_args()
     res = {**environment()}
+    # torch.optim's first parameter group imports torch._dynamo; curves.png needs matplotlib
+    modules = ('torch._dynamo', 'matplotlib.pyplot')
+    res['fixed_import_seconds'] = {m: import_seconds(m) for m in modules}
+    print(json.dumps(res['fixed_import_seconds']), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        if not a.no_profile:
-            res['profile'] = profile_run(tmp)
-            print(json.dumps(res['profile'], indent=1), flush=True)
-        if not a.no_serving:
+        if not a.no_serving:                             # torch's default threads (all cores)
             res['serving'] = serving()
             print(json.dumps(res['serving']), flush=True)
+        if not a.no_profile:                             # training's threads from here on
+            res['profile'] = profile_run(tmp)
+            print(json.dumps(res['profile'], indent=1), flush=True)
         res['fit'] = []
         for n in a.sizes:
             res['fit'].append(fit_times(n, tmp))

@@ -21,7 +21,7 @@ def graded(n_lists=8, n=10, top=3, seed=0):
 
 
 def test_small_grades_bit_identical():
-    "Grades 0-3 with the default gain: exactly `2^t - 1`, so losses and NDCG are today's, bit for bit."
+    "Grades 0-3, default gain: exactly `2^t - 1`, so losses and NDCG are as before, bit for bit."
     s, t, m = graded()
     assert torch.equal(gains(t, m), torch.exp2(t) - 1)
     g = (torch.exp2(t) - 1) * m
