@@ -1,6 +1,7 @@
 """Training and serving speed of the default model, side by side with LightGBM, in one process.
 
     .venv/bin/python bench/bench_train_speed.py [--label after] [--sizes 2000 20000] [--no-profile]
+        [--no-serving] [--quality]
 
 1. Fit time: default `train()` and LightGBM's lambdarank (bench/common.py's pipeline) on the
    same generated lists of 6-14 donors (`generate(n, seed=1)`, validation `generate(400, seed=2)`).
@@ -11,6 +12,8 @@
    group does) and matplotlib (curves.png).
 4. Serving: `score_chunked` for one patient against 1,000,000 donors (model side only, torch's
    default threads), and the largest difference from `forward` on 20,000 donors.
+5. `--quality`: test top-1, MRR and NDCG@10 of the defaults against the former ones (30 epochs of
+   32 lists at 0.02) on development draws (seeds 9001-9003, never the benchmark's), paired by draw.
 Results are merged into bench/results/train_speed.json under `--label` (machine, torch, commit).
 """
 from __future__ import annotations
@@ -152,6 +155,29 @@ def import_seconds(module: str) -> float:
     return round(float(out.stdout.strip().splitlines()[-1]), 2)
 
 
+OLD_DEFAULTS = {'batch_size': 32, 'lr': 0.02, 'epochs': 30}
+DEV_SEEDS = (9001, 9002, 9003)
+
+
+def quality(tmp: Path) -> dict:
+    "Test top-1, MRR, NDCG@10 of the defaults and of `OLD_DEFAULTS` on development draws (paired)."
+    from donor_rank.inference import Ranker
+    rows = []
+    for seed in DEV_SEEDS:                      # not the benchmark's draws
+        tr = generate(2000, seed=seed, n_candidates=CANDS)
+        va = generate(400, seed=seed + 100, n_candidates=CANDS)
+        te = generate(2000, seed=seed + 200, n_candidates=CANDS)
+        for name, cfg in (('defaults', {}), ('old_defaults', OLD_DEFAULTS)):
+            res, best, secs = train_model(tr, va, tmp / f'q{seed}{name}', **cfg)
+            m = Ranker.load(best).evaluate(te).metrics
+            rows.append({'seed': seed, 'config': name, 'seconds': round(secs, 1),
+                         **{k: m[k] for k in ('top1', 'mrr', 'ndcg@10')}})
+            print(json.dumps(rows[-1]), flush=True)
+    pick = lambda name, k: [r[k] for r in rows if r['config'] == name]
+    diffs = [a - b for a, b in zip(pick('defaults', 'top1'), pick('old_defaults', 'top1'))]
+    return {'rows': rows, 'top1_paired_diffs': diffs, 'top1_mean_diff': sum(diffs) / len(diffs)}
+
+
 def environment() -> dict:
     "Machine, torch version, threads and commit of this measurement."
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True)
@@ -167,6 +193,7 @@ def main():
     ap.add_argument('--sizes', type=int, nargs='*', default=[2000, 20000])
     ap.add_argument('--no-profile', action='store_true')
     ap.add_argument('--no-serving', action='store_true')
+    ap.add_argument('--quality', action='store_true', help='also the check of the defaults')
     ap.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'train_speed.json'))
     a = ap.parse_args()
     res = {**environment()}
@@ -182,6 +209,8 @@ def main():
         if not a.no_profile:                             # training's threads from here on
             res['profile'] = profile_run(tmp)
             print(json.dumps(res['profile'], indent=1), flush=True)
+        if a.quality:
+            res['quality'] = quality(tmp)
         res['fit'] = []
         for n in a.sizes:
             res['fit'].append(fit_times(n, tmp))
