@@ -22,13 +22,13 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(data, monkeypatch):
     calls = {'n': 0}
     ce = losses.LOSSES['ce']
 
-    def poisoned(scores, target, mask, **kw):          # fine for two epochs' worth of steps, then NaN
+    def poisoned(scores, target, mask, **kw):          # two epochs of 7 steps (batch 32), then NaN
         calls['n'] += 1
         out = ce(scores, target, mask)
         return out * float('nan') if calls['n'] > 2 * 7 + 3 else out
     monkeypatch.setitem(losses.LOSSES, 'poisoned', poisoned)
     cfg = TrainConfig(train=str(data / 'tr.json'), val=str(data / 'va.json'), out=str(data / 'nan'),
-                      loss='poisoned', epochs=5, patience=0, progress=False)
+                      loss='poisoned', epochs=5, patience=0, batch_size=32, progress=False)
     with pytest.raises(TrainingError, match='non-finite loss'):
         train(cfg)
     ck = load_checkpoint(data / 'nan' / 'last_model.pt')
