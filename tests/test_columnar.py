@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from donor_rank.io import fast_svmlight, read_dataset, read_svmlight, write_dataset
-from donor_rank.schema import DataError, Dataset, MAX_GRADE, validate_dataset
+from donor_rank.schema import DataError, Dataset, validate_dataset
 from donor_rank.synth import generate
 
 BIN = Path(sys.executable).parent
@@ -71,24 +71,24 @@ def test_read_svmlight_same_examples_as_sklearn_path(tmp_path):
         'label': 0, 'relevance': [1]}
 
 
-def test_grade_too_large_is_one_line(tmp_path):
+def test_any_grade_reads_negative_is_one_line(tmp_path):
+    "Grades are data of any size (the losses keep gains finite); a negative one is one line."
     p = tmp_path / 'big.txt'
-    p.write_text(f'1 qid:1 1:1\n{MAX_GRADE + 173} qid:1 1:2\n')
+    p.write_text('1 qid:1 1:1\n300 qid:1 1:2\n')
+    assert read_dataset(p)[0]['relevance'] == [1, 300]
+    p.write_text('1 qid:1 1:1\n-3 qid:1 1:2\n')
     with pytest.raises(DataError) as e:
         read_dataset(p)
-    assert str(e.value) == (f"{p}: example 0 (id '1'): field 'relevance[1]': value 300 is too"
-                            " large; relevance grades are at most 127 (the gain 2**grade - 1"
-                            " must be a finite float32)")
-    p.write_text(f'1 qid:1 1:1\n{MAX_GRADE} qid:1 1:2\n')
-    assert read_dataset(p)[0]['relevance'] == [1, 127]
+    assert str(e.value) == (f"{p}: example 0 (id '1'): field 'relevance[1]': value -3 is"
+                            " negative; relevance grades are >= 0")
 
 
-def test_validate_cli_refuses_big_grade(tmp_path):
-    p = tmp_path / 'big.txt'
-    p.write_text('300 qid:1 1:1\n')
+def test_validate_cli_refuses_negative_grade(tmp_path):
+    p = tmp_path / 'neg.txt'
+    p.write_text('-1 qid:1 1:1\n')
     r = subprocess.run([str(BIN / 'donor_rank_validate'), str(p)], capture_output=True, text=True)
     assert r.returncode == 2
-    assert r.stderr.count('\n') == 1 and "field 'relevance[0]': value 300 is too large" in r.stderr
+    assert r.stderr.count('\n') == 1 and "field 'relevance[0]': value -1 is negative" in r.stderr
 
 
 def test_frame_and_parquet_round_trip(tmp_path):
