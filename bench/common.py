@@ -83,7 +83,8 @@ def catboost_scores(tr, va, te, seed: int = 0, loss: str = 'YetiRank',
         return Pool(x, label=y, group_id=groups, cat_features=cats)
     model = CatBoostRanker(loss_function=loss, iterations=iterations, random_seed=seed,
                            thread_count=2, verbose=False, od_type='Iter', od_wait=50,
-                           eval_metric='NDCG:top=10', use_best_model=True)
+                           eval_metric='NDCG:top=10', use_best_model=True,
+                           allow_writing_files=False)
     model.fit(pool(x_train, y_train, len_train), eval_set=pool(x_val, y_val, len_val))
     return split_scores(model.predict(pool(x_test, None, len_test)), len_test)
 
