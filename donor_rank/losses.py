@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['GAINS', 'GAIN_CAP', 'LOSSES', 'top_grade', 'gains', 'ce', 'margin', 'contrastive', 'listnet', 'listmle', 'lambdaloss',
-           'get_loss']
+__all__ = ['GAINS', 'GAIN_CAP', 'SINKHORN_STEPS', 'LOSSES', 'top_grade', 'gains', 'ce', 'margin', 'contrastive', 'listnet',
+           'listmle', 'lambdaloss', 'ranknet', 'approxndcg', 'neuralndcg', 'get_loss']
 
 # %% ../nbs/04_losses.ipynb #ec1b4871
 def _prep(scores, target, mask):
@@ -80,34 +80,52 @@ def _pairs(t, mask):
     "`(batch, list, list)` bool: real `i`, real `j` with `t_i > t_j`."
     return mask[:, :, None] & mask[:, None, :] & (t[:, :, None] > t[:, None, :])
 
+# %% ../nbs/04_losses.ipynb #b0ab2cad
+def _negatives(neg_scores, neg_mask=None):
+    "Sanitised extra negatives: `(scores, mask)`, both `(batch, M)`; padded slots -> 0, False."
+    nm = torch.ones_like(neg_scores, dtype=torch.bool) if neg_mask is None else neg_mask.bool()
+    ns, _, nm = _prep(neg_scores, torch.zeros_like(neg_scores), nm)
+    return ns, nm
+
 # %% ../nbs/04_losses.ipynb #8f7f4da2
-def margin(scores, target, mask, margin=1.0):
-    "Pairwise hinge `max(0, margin - (s_i - s_j))` over graded pairs `t_i > t_j`, mean per list."
+def margin(scores, target, mask, margin=1.0, neg_scores=None, neg_mask=None):
+    "Pairwise hinge `max(0, margin - (s_i - s_j))` over pairs `t_i > t_j` (+ top vs negatives)."
     s, t, mask = _prep(scores, target, mask)
     pairs = _pairs(t, mask)                                      # (batch, list, list)
     hinge = F.relu(margin - (s[:, :, None] - s[:, None, :]))     # (batch, list, list)
-    n = pairs.sum((1, 2))                                        # (batch,)
-    per = (hinge * pairs).sum((1, 2)) / n.clamp(min=1)
-    return _mean_lists(per, n > 0, s)
+    total = (hinge * pairs).sum((1, 2))                          # (batch,)
+    n = pairs.sum((1, 2))
+    if neg_scores is not None:
+        top, _ = top_grade(t, mask)
+        ns, nm = _negatives(neg_scores, neg_mask)
+        hn = F.relu(margin - (s[:, :, None] - ns[:, None, :]))   # (batch, list, M)
+        pn = top[:, :, None] & nm[:, None, :]
+        total = total + (hn * pn).sum((1, 2))
+        n = n + pn.sum((1, 2))
+    return _mean_lists(total / n.clamp(min=1), n > 0, s)
+
+margin.takes_negatives = True
 
 # %% ../nbs/04_losses.ipynb #0324fe33
 def contrastive(scores, target, mask, tau=0.2, neg_scores=None, neg_mask=None):
-    "InfoNCE at temperature `tau`: each top candidate vs its list and in-batch negatives."
+    "InfoNCE at temperature `tau`: each candidate vs those graded below it (top ones: + negatives)."
     s, t, mask = _prep(scores, target, mask)
     top, counts = top_grade(t, mask)
     x = s / tau                                                  # (batch, list)
-    negs, nmask = [x], [mask & ~top]
+    below = _pairs(t, mask)                                      # (batch, list, list): t_i > t_j
+    lse = torch.logsumexp(_fill_neg(x[:, None, :].expand_as(below), below), -1)   # (batch, list)
+    pos = below.any(-1)                                          # (batch, list): has a negative
     if neg_scores is not None:
-        nm = torch.ones_like(neg_scores, dtype=torch.bool) if neg_mask is None else neg_mask.bool()
-        ns, _, nm = _prep(neg_scores, torch.zeros_like(neg_scores), nm)
-        negs.append(ns / tau)                                    # (batch, M)
-        nmask.append(nm)
-    neg_lse = _masked_lse(torch.cat(negs, 1), torch.cat(nmask, 1))   # (batch,)
-    per_pos = F.softplus(neg_lse[:, None] - x)                   # (batch, list): -log softmax
-    per = (per_pos * top).sum(-1) / top.sum(-1).clamp(min=1)
-    return _mean_lists(per, counts, s)
+        ns, nm = _negatives(neg_scores, neg_mask)
+        extra = _masked_lse(ns / tau, nm)                        # (batch,)
+        has = nm.any(-1, keepdim=True) & top                     # (batch, list)
+        lse = torch.where(has, torch.logaddexp(lse, extra[:, None]), lse)
+        pos = pos | has
+    per_pos = F.softplus(lse - x)                                # (batch, list): -log softmax
+    per = (per_pos * pos).sum(-1) / pos.sum(-1).clamp(min=1)
+    return _mean_lists(per, pos.any(-1) & counts, s)
 
-contrastive.needs_negatives = True
+contrastive.takes_negatives = True
 
 # %% ../nbs/04_losses.ipynb #f845c5b1
 def listnet(scores, target, mask, dist='gain', gain='exp2'):
@@ -168,14 +186,93 @@ def lambdaloss(scores, target, mask, sigma=1.0, mu=10.0, k=None, gain='exp2'):
     per = (w * pl * pairs).sum((1, 2))
     return _mean_lists(per, pairs.any((1, 2)) & (maxdcg.squeeze(-1) > 0), s)
 
+# %% ../nbs/04_losses.ipynb #3f4a2530
+def ranknet(scores, target, mask, sigma=1.0):
+    "RankNet: logistic loss `log(1 + e^{-sigma (s_i - s_j)})` over pairs `t_i > t_j`, mean per list."
+    s, t, mask = _prep(scores, target, mask)
+    pairs = _pairs(t, mask)                                      # (batch, list, list)
+    pl = F.softplus(-sigma * (s[:, :, None] - s[:, None, :]))    # (batch, list, list)
+    n = pairs.sum((1, 2))                                        # (batch,)
+    per = (pl * pairs).sum((1, 2)) / n.clamp(min=1)
+    return _mean_lists(per, n > 0, s)
+
+# %% ../nbs/04_losses.ipynb #7647cb30
+def _max_dcg(g):
+    "Ideal DCG `(batch,)` of gains `g (batch, list)` (zero at padded slots)."
+    L = g.shape[-1]
+    pos = torch.arange(2, L + 2, device=g.device, dtype=g.dtype)
+    return (torch.sort(g, -1, descending=True).values * _inv_log2(pos)).sum(-1)
+
+# %% ../nbs/04_losses.ipynb #dc4292c3
+def approxndcg(scores, target, mask, alpha=10.0, gain='exp2'):
+    "ApproxNDCG: `1 - NDCG` at smooth ranks `1 + sum_j sigmoid(alpha (s_j - s_i))`, mean per list."
+    s, t, mask = _prep(scores, target, mask)
+    g = gains(t, mask, gain) * mask                              # (batch, list)
+    L = s.shape[-1]
+    others = mask[:, :, None] & mask[:, None, :] & ~torch.eye(L, dtype=torch.bool, device=s.device)
+    ahead = torch.sigmoid(alpha * (s[:, None, :] - s[:, :, None]))   # (batch, list, list): j ahead of i
+    rank = 1 + (ahead * others).sum(-1)                          # (batch, list), smooth
+    maxdcg = _max_dcg(g)                                         # (batch,)
+    dcg = (g * _inv_log2(rank + 1)).sum(-1)
+    per = 1 - dcg / maxdcg.clamp(min=1e-12)
+    return _mean_lists(per, maxdcg > 0, s)
+
+# %% ../nbs/04_losses.ipynb #be521a7b
+def _neural_sort(s, mask, temperature):
+    "Doubly stochastic relaxed sort `(batch, rank, list)` of real candidates (NeuralSort + Sinkhorn)."
+    L = s.shape[-1]
+    n = mask.sum(-1, keepdim=True).to(s.dtype)                   # (batch, 1)
+    r = torch.arange(1, L + 1, device=s.device, dtype=s.dtype)   # (list,)
+    real = mask[:, :, None] & mask[:, None, :]                   # (batch, list, list)
+    b = ((s[:, :, None] - s[:, None, :]).abs() * real).sum(-1)   # (batch, list): sum_k |s_j - s_k|
+    rows = r[None, :] <= n                                       # (batch, rank): ranks 1..n
+    logits = ((n + 1 - 2 * r[None, :])[:, :, None] * s[:, None, :] - b[:, None, :]) / temperature
+    valid = rows[:, :, None] & mask[:, None, :]                  # (batch, rank, list)
+    P = torch.softmax(_fill_neg(logits, valid), -1) * valid
+    for _ in range(SINKHORN_STEPS):
+        P = P / P.sum(-2, keepdim=True).clamp(min=1e-12)        # columns
+        P = P / P.sum(-1, keepdim=True).clamp(min=1e-12)        # rows
+        P = P * valid
+    return P
+
+SINKHORN_STEPS = 30
+
+# %% ../nbs/04_losses.ipynb #087ff723
+def neuralndcg(scores, target, mask, temperature=1.0, gain='exp2'):
+    "NeuralNDCG: `1 - NDCG` under the NeuralSort + Sinkhorn relaxed sort, mean per list."
+    s, t, mask = _prep(scores, target, mask)
+    g = gains(t, mask, gain) * mask                              # (batch, list)
+    P = _neural_sort(s, mask, temperature)                       # (batch, rank, list)
+    at_rank = (P * g[:, None, :]).sum(-1)                        # (batch, rank): soft gain at rank
+    r = torch.arange(2, s.shape[-1] + 2, device=s.device, dtype=s.dtype)
+    dcg = (at_rank * _inv_log2(r)).sum(-1)                       # (batch,)
+    maxdcg = _max_dcg(g)
+    per = 1 - dcg / maxdcg.clamp(min=1e-12)
+    return _mean_lists(per, maxdcg > 0, s)
+
 # %% ../nbs/04_losses.ipynb #67abb46d
 LOSSES = dict(ce=ce, margin=margin, contrastive=contrastive, listnet=listnet, listmle=listmle,
-              lambdaloss=lambdaloss)
+              lambdaloss=lambdaloss, ranknet=ranknet, approxndcg=approxndcg, neuralndcg=neuralndcg)
 
 # %% ../nbs/04_losses.ipynb #65dfe27a
 def _params(f):
     "Names of the keyword parameters of loss `f` (those after `scores, target, mask`)."
     return list(inspect.signature(f).parameters)[3:]
+
+# %% ../nbs/04_losses.ipynb #c6e0d000
+_NUM = r'-?[0-9]*\.?[0-9]+(?:e-?[0-9]+)?'
+_TERM = rf'(?:({_NUM})\*)?([a-z_0-9]+)(?:\(([^()]*)\))?'
+
+def _term_args(text, f, spec) -> dict:
+    "The `k=v` knobs in one term's parentheses, as floats, checked against loss `f`'s parameters."
+    out = {}
+    for item in filter(None, (text or '').split(',')):
+        k, _, v = item.partition('=')
+        if k not in _params(f) or not re.fullmatch(_NUM, v):
+            raise ValueError(f"bad knob {item!r} for {f.__name__} in {spec!r}; "
+                             f"it takes {', '.join(_params(f))} as k=number")
+        out[k] = float(v)
+    return out
 
 # %% ../nbs/04_losses.ipynb #9b5a2026
 def get_loss(spec, **kw):
@@ -184,19 +281,20 @@ def get_loss(spec, **kw):
         return spec
     parts = []
     for term in str(spec).replace(' ', '').split('+'):
-        m = re.fullmatch(r'(?:([0-9]*\.?[0-9]+(?:e-?[0-9]+)?)\*)?([a-z_0-9]+)', term)
+        m = re.fullmatch(_TERM, term)
         if m is None:
-            raise ValueError(f"bad loss spec {spec!r}: "
-                             "expected e.g. 'ce', 'ce+margin' or 'ce+0.5*margin'")
+            raise ValueError(f"bad loss spec {spec!r}: expected e.g. 'ce', 'ce+margin', "
+                             "'ce+0.5*margin' or 'contrastive(tau=0.1)'")
         if m.group(2) not in LOSSES:
             raise ValueError(f"unknown loss {m.group(2)!r} in {spec!r}; "
                              f"choose from {', '.join(LOSSES)}")
-        parts.append((float(m.group(1) or 1.), LOSSES[m.group(2)]))
+        f = LOSSES[m.group(2)]
+        parts.append((float(m.group(1) or 1.), f, _term_args(m.group(3), f, spec)))
     unknown = set(kw) - {p for f in LOSSES.values() for p in _params(f)}
     if unknown:
         raise ValueError(f"no loss takes argument(s) {', '.join(sorted(unknown))}")
-    bound = [(w, f, set(_params(f)), {k: v for k, v in kw.items() if k in _params(f)})
-             for w, f in parts]                                  # once, not per step
+    bound = [(w, f, set(_params(f)), {**{k: v for k, v in kw.items() if k in _params(f)}, **own})
+             for w, f, own in parts]                             # once, not per step
     def loss(scores, target, mask, **call_kw):
         total = 0.
         for w, f, ps, fkw in bound:
@@ -204,7 +302,7 @@ def get_loss(spec, **kw):
             total = total + w * f(scores, target, mask, **{**fkw, **taken})
         return total
     loss.__name__ = loss.__qualname__ = str(spec).replace(' ', '')
-    loss.parts, loss.kwargs = parts, kw
-    loss.needs_negatives = any(getattr(f, 'needs_negatives', False) for _, f in parts)
+    loss.parts, loss.kwargs = [(w, f) for w, f, _ in parts], kw
+    loss.takes_negatives = any(getattr(f, 'takes_negatives', False) for _, f, _ in parts)
     loss.__doc__ = f"Loss {loss.__name__} with {kw}."
     return loss

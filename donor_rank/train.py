@@ -26,18 +26,18 @@ from .io import atomic_write, read_dataset
 from .features import Featurizer, Batch, LIST_FIELDS
 from .model import build_model, pick_device, predict
 from .checkpoint import save_checkpoint, load_checkpoint, checkpoint_dict
-from .losses import get_loss, GAINS
+from .losses import get_loss, top_grade, GAINS
 from .metrics import compute_metrics, LOWER_IS_BETTER, UTILITY_METRICS
 from .calibration import calibration_summary
 
 log = logging.getLogger('donor_rank.train')
 
 # %% auto #0
-__all__ = ['log', 'MONITORS', 'NORMS', 'TrainConfig', 'Dist', 'init_dist', 'epoch_order', 'epoch_batches', 'make_scheduler',
-           'rolled', 'cat_batches', 'batch_loss', 'evaluate', 'diagnose', 'plot_curves', 'early_best', 'ema_decay',
-           'TrainingError', 'monitor_sign', 'Run', 'read_splits', 'setup', 'resume', 'open_run_folder', 'train_epoch',
-           'validate', 'record', 'save', 'progress_bar', 'log_tensorboard', 'close_tensorboard', 'train', 'lr_sweep',
-           'plot_lr_find', 'lr_find']
+__all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'TrainConfig', 'Dist', 'init_dist', 'epoch_order', 'epoch_batches',
+           'make_scheduler', 'choice_target', 'rolled', 'cat_batches', 'batch_loss', 'evaluate', 'diagnose',
+           'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run', 'read_splits', 'setup',
+           'resume', 'open_run_folder', 'train_epoch', 'validate', 'record', 'save', 'progress_bar', 'log_tensorboard',
+           'close_tensorboard', 'train', 'lr_sweep', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/06_train.ipynb #6a232061
 def _opt(default, help: str):
@@ -46,6 +46,8 @@ def _opt(default, help: str):
 
 MONITORS = ('loss', 'mrr', 'top1', 'top3', 'ndcg@3', 'ndcg@10', 'regret', 'oracle_agreement')
 NORMS = ('layer', 'batch', 'none')
+SUPERVISIONS = ('graded', 'choice')
+
 
 # %% ../nbs/06_train.ipynb #d2960b59
 @dataclass
@@ -55,8 +57,9 @@ class TrainConfig:
     val: str = _opt('', 'validation file (early stopping, diagnostics)')
     out: str = _opt('checkpoints', 'run folder: best_model.pt, last_model.pt, metrics.jsonl, '
                     'curves.png')
-    loss: str = _opt('listnet', 'ce|margin|contrastive|listnet|listmle|lambdaloss, or a weighted '
-                     "sum like 'ce+margin', 'ce+0.5*margin'")
+    loss: str = _opt('listnet', 'ce|margin|contrastive|listnet|listmle|lambdaloss|ranknet|approxndcg|'
+                     "neuralndcg, a weighted sum like 'ce+0.5*margin', knobs like "
+                     "'contrastive(tau=0.1)'")
     model: str = _opt('listranker', "'listranker' or the 'mlp' baseline")
     epochs: int = _opt(15, 'passes over the training data')
     lr: float = _opt(4e-2, 'peak learning rate (AdamW)')
@@ -78,6 +81,10 @@ class TrainConfig:
                         + ', '.join(MONITORS) + " ('loss' and 'regret' lower is better)")
     margin: float = _opt(1.0, 'margin of the pairwise hinge')
     tau: float = _opt(0.2, 'temperature of the contrastive loss')
+    supervision: str = _opt('graded', "what the loss learns from: 'graded' (relevance where the data "
+                            "has it) or 'choice' (the recorded choice only)")
+    negatives: int = _opt(0, 'donors of this many other lists of the batch, scored for each patient, '
+                          'join the negatives of losses that take them (margin, contrastive)')
     gain: str = _opt('exp2', "gain of a grade in listnet, lambdaloss and NDCG: 'exp2' (2^g - 1) "
                      "or 'linear' (g)")
     seed: int = _opt(0, 'seed of initialisation and shuffling')
@@ -107,6 +114,10 @@ def check(self: TrainConfig) -> TrainConfig:
     if self.monitor not in MONITORS:
         names = ', '.join(MONITORS)
         raise ValueError(f'--monitor must be one of {names}, got {self.monitor!r}')
+    if self.supervision not in SUPERVISIONS:
+        raise ValueError(f"--supervision must be graded or choice, got {self.supervision!r}")
+    if self.negatives < 0:
+        raise ValueError(f'--negatives must be at least 0, got {self.negatives}')
     if self.gain not in GAINS:
         raise ValueError(f"--gain must be one of {', '.join(GAINS)}, got {self.gain!r}")
     get_loss(self.loss, margin=self.margin, tau=self.tau, gain=self.gain)
@@ -169,29 +180,42 @@ def make_scheduler(opt, total_steps: int, warmup: float = 0.05):
     down = sched.CosineAnnealingLR(opt, T_max=max(1, total_steps - w), eta_min=lr0 * 0.01)
     return sched.SequentialLR(opt, [up, down], milestones=[w])
 
-# %% ../nbs/06_train.ipynb #c76a0460
-def rolled(b: Batch) -> Batch:
-    "The batch with each patient given the next patient's candidates (in-batch negatives)."
-    return replace(b, **{k: torch.roll(getattr(b, k), 1, 0) for k in LIST_FIELDS})
+# %% ../nbs/06_train.ipynb #916b5730
+SUPERVISIONS = ('graded', 'choice')
 
-def cat_batches(a: Batch, b: Batch) -> Batch:
-    "Stack two batches with the same list length along the batch dimension."
-    return replace(a, **{f.name: torch.cat([getattr(a, f.name), getattr(b, f.name)])
+def choice_target(b: Batch) -> torch.Tensor:
+    "One-hot `(N, L)` of the recorded choice; lists without one keep their top grade(s) as 1."
+    has = b.label >= 0                                           # (N,)
+    onehot = torch.nn.functional.one_hot(b.label.clamp(min=0), b.mask.shape[1])
+    top, _ = top_grade(b.target, b.mask)                         # (N, L) bool
+    return torch.where(has[:, None], onehot.to(b.target.dtype), top.to(b.target.dtype))
+
+# %% ../nbs/06_train.ipynb #c76a0460
+def rolled(b: Batch, shift: int = 1) -> Batch:
+    "The batch with each patient given the candidates of the patient `shift` places before."
+    return replace(b, **{k: torch.roll(getattr(b, k), shift, 0) for k in LIST_FIELDS})
+
+def cat_batches(*bs: Batch) -> Batch:
+    "Stack batches with the same list length along the batch dimension."
+    a = bs[0]
+    return replace(a, **{f.name: torch.cat([getattr(b, f.name) for b in bs])
                          for f in fields(a) if isinstance(getattr(a, f.name), torch.Tensor)})
 
-def batch_loss(model, mb: Batch, loss_fn) -> torch.Tensor:
-    "The loss of one minibatch, with in-batch negatives when the loss asks for them."
-    if getattr(loss_fn, 'needs_negatives', False) and len(mb) > 1:
-        n = len(mb)
-        s = model(cat_batches(mb, rolled(mb)))           # (2*batch, list)
-        neg_mask = torch.roll(mb.mask, 1, 0)
-        return loss_fn(s[:n], mb.target, mb.mask, neg_scores=s[n:], neg_mask=neg_mask)
-    return loss_fn(model(mb), mb.target, mb.mask)
+def batch_loss(model, mb: Batch, loss_fn, negatives: int = 0) -> torch.Tensor:
+    "The loss of one minibatch; donors of `negatives` other lists join where the loss takes them."
+    m = min(negatives, len(mb) - 1) if getattr(loss_fn, 'takes_negatives', False) else 0
+    if m == 0:
+        return loss_fn(model(mb), mb.target, mb.mask)
+    n = len(mb)
+    s = model(cat_batches(mb, *[rolled(mb, k) for k in range(1, m + 1)]))   # ((1+m)*batch, list)
+    neg = s[n:].reshape(m, n, -1).permute(1, 0, 2).reshape(n, -1)          # (batch, m*list)
+    neg_mask = torch.cat([torch.roll(mb.mask, k, 0) for k in range(1, m + 1)], 1)
+    return loss_fn(s[:n], mb.target, mb.mask, neg_scores=neg, neg_mask=neg_mask)
 
 # %% ../nbs/06_train.ipynb #2d8ef6d3
 def evaluate(model, data: Batch, loss_fn, device, ctx: Dist = Dist(),
-             gain: str = 'exp2') -> dict:
-    "Validation loss and ranking metrics; under DDP each rank scores a shard."
+             gain: str = 'exp2', loss_target=None) -> dict:
+    "Validation loss (against `loss_target` if given) and metrics; under DDP a shard per rank."
     n = len(data)
     idx = torch.arange(ctx.rank, n, ctx.world)
     scores = torch.full(data.mask.shape, float('-inf'))
@@ -204,7 +228,8 @@ def evaluate(model, data: Batch, loss_fn, device, ctx: Dist = Dist(),
         dist.all_reduce(s)                                # shards are disjoint: a sum is a gather
         scores = torch.where(data.mask, s.cpu(), torch.full_like(scores, float('-inf')))
     with torch.no_grad():
-        loss = float(loss_fn(scores, data.target, data.mask))
+        target = data.target if loss_target is None else loss_target
+        loss = float(loss_fn(scores, target, data.mask))
     m = compute_metrics(scores, data.target, data.mask, utility=data.utility, gain=gain)
     calibration = calibration_summary(scores, data.label, data.mask)   # temperature, ece
     return {'loss': loss, **m, **calibration}
@@ -386,6 +411,8 @@ def setup(cfg: TrainConfig) -> Run:
     else:
         feat = Featurizer(log_skew=cfg.log_skew).fit(tr)
     train_data = feat.encode(tr)
+    if cfg.supervision == 'choice':
+        train_data = replace(train_data, target=choice_target(train_data))
     val_data = None if va is None else feat.encode(va)
     if (train_data.target.sum(1) > 0).sum() == 0:
         raise DataError('no example has a label or relevance to learn from', file=cfg.train)
@@ -449,7 +476,7 @@ def train_epoch(run: Run, epoch: int) -> tuple[float, np.ndarray]:
     total = torch.zeros((), dtype=torch.float64, device=run.device)
     for step, idx in enumerate(batches):
         mb = run.train_data[idx].to(run.device)
-        loss = batch_loss(run.net, mb, run.loss_fn)
+        loss = batch_loss(run.net, mb, run.loss_fn, run.cfg.negatives)
         bad = (~torch.isfinite(loss.detach())).to(torch.float32)
         if run.ctx.world > 1:
             dist.all_reduce(bad)                          # every rank stops together, none hangs
@@ -477,7 +504,9 @@ def train_epoch(run: Run, epoch: int) -> tuple[float, np.ndarray]:
 def validate(run: Run) -> dict:
     "Validation loss and metrics of the weights that get saved (the average's when on)."
     model = run.model if run.ema is None else run.ema.module
-    return evaluate(model, run.val_data, run.loss_fn, run.device, run.ctx, run.cfg.gain)
+    data = run.val_data
+    target = choice_target(data) if run.cfg.supervision == 'choice' else None
+    return evaluate(model, data, run.loss_fn, run.device, run.ctx, run.cfg.gain, target)
 
 # %% ../nbs/06_train.ipynb #c4e7008e
 def record(run: Run, epoch: int, train_loss: float, norms: np.ndarray, ev: dict,
@@ -596,7 +625,7 @@ def lr_sweep(run: Run, start: float, end: float, steps: int, beta: float = 0.9):
         lr = start * mult ** step
         for g in opt.param_groups:
             g['lr'] = lr
-        loss = batch_loss(run.model, mb, run.loss_fn)
+        loss = batch_loss(run.model, mb, run.loss_fn, cfg.negatives)
         if not torch.isfinite(loss):
             break
         opt.zero_grad()

@@ -43,7 +43,7 @@ SPECS = list(LOSSES) + ['ce+margin', 'ce+0.5*margin', '0.3*listnet+lambdaloss', 
 def _check(spec, scores, target, mask, neg, neg_mask, **kw):
     f = get_loss(spec, **kw)
     s = scores.clone().requires_grad_()
-    extra = dict(neg_scores=neg, neg_mask=neg_mask) if f.needs_negatives else {}
+    extra = dict(neg_scores=neg, neg_mask=neg_mask) if getattr(f, "takes_negatives", False) else {}
     loss = f(s, target, mask, **extra)
     assert loss.dim() == 0 and torch.isfinite(loss), (spec, loss)
     loss.backward()
