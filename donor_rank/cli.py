@@ -269,7 +269,7 @@ def lr_find_cli(train: str,                   # training file
                 out: str = 'checkpoints',     # folder for lr_find.png and lr_find.json
                 loss: str = TrainConfig.loss, # a loss name, or a sum like ce+margin
                 model: str = TrainConfig.model,  # listranker or the mlp baseline
-                batch_size: int = TrainConfig.batch_size,  # lists per step
+                batch_size: int = TrainConfig.batch_size,  # lists per step (0 = auto)
                 steps: int = 200,             # steps of the exponential sweep
                 start: float = 1e-6,          # first learning rate
                 end: float = 1.0,             # last learning rate

@@ -34,10 +34,10 @@ log = logging.getLogger('donor_rank.train')
 
 # %% auto #0
 __all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'TrainConfig', 'Dist', 'init_dist', 'epoch_order', 'epoch_batches',
-           'make_scheduler', 'choice_target', 'rolled', 'cat_batches', 'batch_loss', 'evaluate', 'diagnose',
-           'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run', 'read_splits', 'setup',
-           'resume', 'open_run_folder', 'train_epoch', 'validate', 'record', 'save', 'progress_bar', 'log_tensorboard',
-           'close_tensorboard', 'train', 'lr_sweep', 'plot_lr_find', 'lr_find']
+           'make_scheduler', 'auto_batch', 'choice_target', 'rolled', 'cat_batches', 'batch_loss', 'evaluate',
+           'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run', 'read_splits',
+           'setup', 'resume', 'open_run_folder', 'train_epoch', 'validate', 'record', 'save', 'progress_bar',
+           'log_tensorboard', 'close_tensorboard', 'train', 'lr_sweep', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/06_train.ipynb #6a232061
 def _opt(default, help: str):
@@ -63,7 +63,8 @@ class TrainConfig:
     model: str = _opt('listranker', "'listranker' or the 'mlp' baseline")
     epochs: int = _opt(15, 'passes over the training data')
     lr: float = _opt(4e-2, 'peak learning rate (AdamW)')
-    batch_size: int = _opt(128, 'lists per optimiser step (the global batch under DDP)')
+    batch_size: int = _opt(0, 'lists per optimiser step, the global batch under DDP (0 = auto: '
+                            'about 16 steps an epoch, 16 to 128 lists)')
     weight_decay: float = _opt(1e-2, "AdamW's decoupled weight decay")
     dropout: float = _opt(0.1, 'dropout rate, in [0, 1)')
     d: int = _opt(64, 'model width')
@@ -99,10 +100,10 @@ class TrainConfig:
 @patch
 def check(self: TrainConfig) -> TrainConfig:
     "Raise `ValueError`, naming the flag, for a setting out of range; else return `self`."
-    for name in ('epochs', 'batch_size'):
-        if getattr(self, name) < 1:
-            flag = name.replace('_', '-')
-            raise ValueError(f'--{flag} must be at least 1, got {getattr(self, name)}')
+    if self.epochs < 1:
+        raise ValueError(f'--epochs must be at least 1, got {self.epochs}')
+    if self.batch_size < 0:
+        raise ValueError(f'--batch-size must be at least 1, or 0 for auto, got {self.batch_size}')
     if not self.lr > 0:
         raise ValueError(f'--lr must be positive, got {self.lr}')
     if not 0 <= self.dropout < 1:
@@ -179,6 +180,11 @@ def make_scheduler(opt, total_steps: int, warmup: float = 0.05):
     lr0 = opt.param_groups[0]['lr']
     down = sched.CosineAnnealingLR(opt, T_max=max(1, total_steps - w), eta_min=lr0 * 0.01)
     return sched.SequentialLR(opt, [up, down], milestones=[w])
+
+# %% ../nbs/06_train.ipynb #cb1d97f2
+def auto_batch(n: int) -> int:
+    "The default global batch for `n` training lists: about 16 steps an epoch, 16 to 128 lists."
+    return int(min(128, max(16, 2 ** round(math.log2(max(n, 1) / 16)))))
 
 # %% ../nbs/06_train.ipynb #916b5730
 SUPERVISIONS = ('graded', 'choice')
@@ -418,7 +424,8 @@ def setup(cfg: TrainConfig) -> Run:
         raise DataError('no example has a label or relevance to learn from', file=cfg.train)
     model = build_model(cfg.model, feat.dims, d=cfg.d, heads=cfg.heads, dropout=cfg.dropout,
                         norm=cfg.norm, wide=cfg.wide).to(device)
-    batch_size = max(1, math.ceil(cfg.batch_size / ctx.world))   # cfg.batch_size: global batch
+    global_batch = cfg.batch_size or auto_batch(len(train_data))
+    batch_size = max(1, math.ceil(global_batch / ctx.world))
     steps = math.ceil(math.ceil(len(train_data) / ctx.world) / batch_size)
     fused = device.type in ('cpu', 'cuda')                      # one kernel for all parameters
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
@@ -610,6 +617,7 @@ def train(cfg: TrainConfig) -> dict:
 def lr_sweep(run: Run, start: float, end: float, steps: int, beta: float = 0.9):
     "Train `run.model` at an exponentially rising rate: rates and smoothed losses, to divergence."
     cfg, data = run.cfg, run.train_data
+    bs = cfg.batch_size or auto_batch(len(data))
     opt = torch.optim.AdamW(run.model.parameters(), lr=start, weight_decay=cfg.weight_decay)
     mult = (end / start) ** (1 / (steps - 1))
     lrs, losses, avg, best = [], [], 0.0, math.inf
@@ -617,11 +625,11 @@ def lr_sweep(run: Run, start: float, end: float, steps: int, beta: float = 0.9):
     epoch, pos = 0, 0
     idx = epoch_order(len(data), 0, cfg.seed)
     for step in range(steps):
-        if pos + cfg.batch_size > len(idx):
+        if pos + bs > len(idx):
             epoch, pos = epoch + 1, 0
             idx = epoch_order(len(data), epoch, cfg.seed)
-        mb = data[idx[pos:pos + cfg.batch_size]].to(run.device)
-        pos += cfg.batch_size
+        mb = data[idx[pos:pos + bs]].to(run.device)
+        pos += bs
         lr = start * mult ** step
         for g in opt.param_groups:
             g['lr'] = lr
