@@ -59,7 +59,11 @@ bench: install
 	$(PY) bench/bench_ranking.py
 	$(PY) bench/bench_score_pool.py
 
+# The analysis notebooks, run in full (nbdev_test runs them reduced); outputs are committed.
+ANALYSIS := nbs/10_failure_diagnosis.ipynb nbs/11_loss_ablation.ipynb nbs/12_sensitivity.ipynb \
+	nbs/14_where_trees_win.ipynb
+
 analysis: install
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=3600 nbs/10_collapse.ipynb nbs/11_loss_ablation.ipynb
-	$(BIN)/nbdev_clean --fname nbs/10_collapse.ipynb
-	$(BIN)/nbdev_clean --fname nbs/11_loss_ablation.ipynb
+	for nb in $(ANALYSIS); do \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=14400 $$nb && \
+	  $(BIN)/nbdev_clean --fname $$nb || exit 1; done
