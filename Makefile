@@ -60,6 +60,7 @@ bench: install
 	$(PY) bench/bench_score_pool.py
 
 analysis: install
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=3600 nbs/10_collapse.ipynb nbs/11_loss_comparison.ipynb
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=3600 nbs/10_collapse.ipynb nbs/11_loss_comparison.ipynb nbs/12_sensitivity.ipynb
 	$(BIN)/nbdev_clean --fname nbs/10_collapse.ipynb
 	$(BIN)/nbdev_clean --fname nbs/11_loss_comparison.ipynb
+	$(BIN)/nbdev_clean --fname nbs/12_sensitivity.ipynb
