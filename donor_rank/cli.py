@@ -601,7 +601,7 @@ def export_main(argv: list | None = None):
 
 # %% ../nbs/08_cli.ipynb #2ebd6ac9
 def read_space(space: str | None) -> dict | None:
-    "The search space of `--space`: a JSON file's or inline JSON's object (None: the default space)."
+    "The search space of `--space`: a JSON file's or inline JSON's object (None: the default)."
     if space is None:
         return None
     inline = space.lstrip().startswith('{')
@@ -626,12 +626,12 @@ def parse_seeds(seeds: str) -> tuple:
 
 # %% ../nbs/08_cli.ipynb #7a70d010
 def tune_cli(train: str,               # training file
-             val: str,                 # validation file: its metric of the kept checkpoint is optimised
+             val: str,                 # validation file (the metric of the kept checkpoint)
              out: str = 'tune',        # folder for trials.csv and best_config.json
              trials: int = 30,         # trials (settings tried)
              seeds: str = '0,1,2',     # initialisation seeds of each trial, comma-separated
              metric: str = 'top1',     # validation metric: loss, mrr, top1, top3, ndcg@3, ...
-             space: str = None,        # search space: a JSON file or inline JSON (default: tune.SPACE)
+             space: str = None,        # search space, a JSON file or inline JSON (default: SPACE)
              workers: int = 1,         # trials run at once, in one-thread processes
              sampler_seed: int = 0,    # seed of the TPE sampler
              prune_after: int = 5,     # completed trials before pruning starts
@@ -662,7 +662,7 @@ def tune_cli(train: str,               # training file
 
 # %% ../nbs/08_cli.ipynb #a42959d7
 def tune_parser(prog: str = 'donor_rank_tune') -> OneLineParser:
-    "The parser of `donor_rank_tune`: `tune_cli`'s flags and one per `TrainConfig` field of the base."
+    "The parser of `donor_rank_tune`: `tune_cli`'s flags, one per `TrainConfig` field of the base."
     p = cli_parser(tune_cli, prog)
     hints = typing.get_type_hints(TrainConfig)
     own = set(inspect.signature(tune_cli).parameters)

@@ -1,4 +1,4 @@
-"The donor_rank_tune console script: a tiny search end to end, its best_config.json trains, bad input -> one stderr line, exit 2, nothing written."
+"donor_rank_tune: a tiny search end to end, its best_config.json trains; bad input: one line, exit 2."
 import json, subprocess, sys
 from pathlib import Path
 
