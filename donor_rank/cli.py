@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import optuna
+import pandas as pd
 import torch
 import torch.distributed as dist
 from fastcore.docments import docments
@@ -31,6 +33,7 @@ from .io import atomic_write, read_dataset
 from .synth import NOISE, generate_files
 from .metrics import compute_metrics, spread
 from .train import TrainConfig, TrainingError, lr_find, train as run_training
+from .tune import tune, FIXED as TUNE_FIXED
 from .inference import Ranker, order, export_files
 from .report import (evaluation_report, explain_pair, pair_text, importance,
                                plot_importance, plot_list, save_figure)
@@ -40,7 +43,8 @@ __all__ = ['BAD_INPUT', 'cli_errors', 'OneLineParser', 'add_flag', 'cli_parser',
            'validate_cli', 'validate_main', 'train_parser', 'load_config', 'TqdmHandler', 'cli_logging', 'train_config',
            'train_cli', 'train_main', 'lr_find_cli', 'lr_find_main', 'one_line_warnings', 'evaluate_data',
            'format_metrics', 'evaluate_cli', 'evaluate_main', 'inspect_example', 'why_first', 'plot_lists',
-           'agreement_line', 'inspect_cli', 'inspect_main', 'export_cli', 'export_main']
+           'agreement_line', 'inspect_cli', 'inspect_main', 'export_cli', 'export_main', 'read_space', 'parse_seeds',
+           'tune_cli', 'tune_parser', 'tune_main']
 
 # %% ../nbs/08_cli.ipynb #75b8b18b
 def _prog(default='donor_rank'):
@@ -122,6 +126,8 @@ def cli_parser(func, prog: str, flags: dict | None = None) -> OneLineParser:
     hints = typing.get_type_hints(func, include_extras=True)
     comments = docments(func)
     for name, par in inspect.signature(func).parameters.items():
+        if par.kind in (par.VAR_POSITIONAL, par.VAR_KEYWORD):          # **settings: no flag
+            continue
         kind = hints.get(name, str)
         add_flag(p, name, kind, par.default, _help_of(kind, comments.get(name)),
                  (flags or {}).get(name), positional=par.kind == par.POSITIONAL_ONLY)
@@ -592,3 +598,83 @@ def export_cli(checkpoint: str,                   # checkpoint file (best_model.
 def export_main(argv: list | None = None):
     "Console script `donor_rank_export`."
     run_cli(export_cli, argv, 'donor_rank_export')
+
+# %% ../nbs/08_cli.ipynb #2ebd6ac9
+def read_space(space: str | None) -> dict | None:
+    "The search space of `--space`: a JSON file's or inline JSON's object (None: the default)."
+    if space is None:
+        return None
+    inline = space.lstrip().startswith('{')
+    if not inline and not Path(space).is_file():
+        raise FileNotFoundError(f'{space}: no such file (--space takes a JSON file or inline JSON)')
+    text = space if inline else Path(space).read_text()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        where = '--space' if inline else f'{space} (--space)'
+        raise ValueError(f'{where}: invalid JSON: {e}') from None
+
+def parse_seeds(seeds: str) -> tuple:
+    "`'0,1,2'` -> `(0, 1, 2)`; `ValueError` naming `--seeds` otherwise."
+    try:
+        out = tuple(int(s) for s in seeds.split(','))
+    except ValueError:
+        out = ()
+    if not out:
+        raise ValueError(f'--seeds must be comma-separated integers like 0,1,2, got {seeds!r}')
+    return out
+
+# %% ../nbs/08_cli.ipynb #7a70d010
+def tune_cli(train: str,               # training file
+             val: str,                 # validation file (the metric of the kept checkpoint)
+             out: str = 'tune',        # folder for trials.csv and best_config.json
+             trials: int = 30,         # trials (settings tried)
+             seeds: str = '0,1,2',     # initialisation seeds of each trial, comma-separated
+             metric: str = 'top1',     # validation metric: loss, mrr, top1, top3, ndcg@3, ...
+             space: str = None,        # search space, a JSON file or inline JSON (default: SPACE)
+             workers: int = 1,         # trials run at once, in one-thread processes
+             sampler_seed: int = 0,    # seed of the TPE sampler
+             prune_after: int = 5,     # completed trials before pruning starts
+             config: str = None,       # a run's config.json as the base settings; flags override it
+             quiet: bool = False,      # no line per trial
+             **settings):
+    "Search training settings with Optuna: OUT/trials.csv, OUT/best_config.json for --config."
+    base = TrainConfig(**{**(load_config(config) if config else {}), **settings}).check()
+    _check_folder(out)
+    seeds, space = parse_seeds(seeds), read_space(space)
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING if quiet else optuna.logging.INFO)
+    try:
+        with cli_logging(True):
+            study = tune(train, val, space, trials, seeds, base, metric, workers,
+                         sampler_seed=sampler_seed, out=out, prune_after=prune_after)
+    except TrainingError as e:
+        print(f'donor_rank_tune: error: {e}', file=sys.stderr)
+        sys.exit(1)
+    finally:
+        optuna.logging.set_verbosity(verbosity)
+    states = pd.Series([t.state.name.lower() for t in study.trials]).value_counts()
+    print(f"best trial {study.best_trial.number}: val {metric} {study.best_value:.4f} with "
+          f"{json.dumps(study.best_params)}; {len(study.trials)} trials "
+          f"({', '.join(f'{n} {s}' for s, n in states.items())}); {Path(out)}/trials.csv, "
+          f"{Path(out)}/best_config.json")
+    return study
+
+# %% ../nbs/08_cli.ipynb #a42959d7
+def tune_parser(prog: str = 'donor_rank_tune') -> OneLineParser:
+    "The parser of `donor_rank_tune`: `tune_cli`'s flags, one per `TrainConfig` field of the base."
+    p = cli_parser(tune_cli, prog)
+    hints = typing.get_type_hints(TrainConfig)
+    own = set(inspect.signature(tune_cli).parameters)
+    for f in dataclasses.fields(TrainConfig):
+        if f.name not in own and f.name not in TUNE_FIXED:
+            help = f"base setting: {f.metadata['help']} (default: {f.default})"
+            add_flag(p, f.name, hints[f.name], argparse.SUPPRESS, help)
+    return p
+
+def tune_main(argv=None):
+    "Console script `donor_rank_tune` (returns None: a returned value is an exit status)."
+    prog = 'donor_rank_tune'
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = vars(tune_parser(prog).parse_args(_dashed_argv(argv)))
+    cli_errors(tune_cli, prog)(**args)
