@@ -148,6 +148,19 @@ def train_model(tr, va, d: Path, **cfg) -> tuple[dict, Path, float]:
     return res, d / 'run' / 'best_model.pt', time.perf_counter() - t0
 
 
+def overrides(spec: str) -> dict:
+    "TrainConfig overrides from 'key=value,key=value' ('default': none), typed by the field."
+    if spec == 'default':
+        return {}
+    kinds = {k: type(v) for k, v in TrainConfig().__dict__.items()}
+    out = {}
+    for item in spec.split(','):
+        key, value = item.split('=', 1)
+        kind = kinds[key]
+        out[key] = value.lower() in ('1', 'true', 'yes') if kind is bool else kind(value)
+    return out
+
+
 def environment() -> dict:
     "The machine, library versions and commit a result belongs to (for bench/results/*.json)."
     import os

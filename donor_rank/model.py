@@ -13,9 +13,9 @@ import torch.nn.functional as F
 from .features import Batch, LIST_FIELDS
 
 # %% auto #0
-__all__ = ['MODELS', 'Norm', 'MLP', 'CatEmbed', 'FeatureTokens', 'ContextEncoder', 'CandidateEncoder', 'Interaction',
-           'list_stats', 'merge_stats', 'ListPool', 'RankerBase', 'raw_features', 'Wide', 'ListRanker', 'MLPScorer',
-           'build_model', 'pick_device', 'predict']
+__all__ = ['NUM_EMBEDS', 'MODELS', 'Norm', 'MLP', 'CatEmbed', 'FeatureTokens', 'ContextEncoder', 'PiecewiseLinear',
+           'CandidateEncoder', 'Interaction', 'list_stats', 'merge_stats', 'ListPool', 'RankerBase', 'raw_features',
+           'Wide', 'ListRanker', 'MLPScorer', 'build_model', 'pick_device', 'predict']
 
 # %% ../nbs/03_model.ipynb #652ab6bb
 class Norm(nn.Module):
@@ -118,15 +118,52 @@ class ContextEncoder(nn.Module):
         t = self.ln(torch.cat([self.null.expand(len(t), 1, -1), t], 1))   # (N, P, d)
         return t, self.pool(t.flatten(1))                                # (N, P, d), (N, d)
 
-# %% ../nbs/03_model.ipynb #1dd354dc
-class CandidateEncoder(nn.Module):
-    "Candidate features -> c (N, L, d): linear [values, missing] + category embeddings, MLP."
-    def __init__(self, n_num: int, cards: list, d: int, norm: str = 'layer', dropout: float = 0.1):
+# %% ../nbs/03_model.ipynb #2a461c79
+class PiecewiseLinear(nn.Module):
+    "Each number through its own learned piecewise-linear function into `k` dims, summed, then to d."
+    def __init__(self, n_num: int, d: int, bins: int = 16, k: int = 16, span: float = 3.0):
         super().__init__()
+        self.bins = bins
+        self.span = span
+        inner = torch.distributions.Normal(0., 1.).icdf(torch.linspace(0, 1, bins + 1)[1:-1])
+        edges = torch.cat([inner.new_tensor([-span]), inner, inner.new_tensor([span])])
+        self.register_buffer('edges', edges, persistent=False)                # (bins + 1,)
+        self.register_buffer('offsets', torch.arange(n_num) * bins, persistent=False)   # (Pn,)
+        self.rise = nn.Parameter(torch.zeros(n_num, bins, k))   # each bin's rise: zero at start
+        self.proj = nn.Linear(k, d, bias=False)
+
+    def tables(self):                              # -> (2 * Pn * bins, k)
+        "Each bin's intercept (all features' bins), then each bin's slope."
+        width = self.edges.diff()[:, None]                                    # (bins, 1)
+        slope = self.rise / width                                             # (Pn, bins, k)
+        below = self.rise.cumsum(1) - self.rise                               # (Pn, bins, k)
+        start = below - self.edges[:-1, None] * slope                         # (Pn, bins, k)
+        return torch.cat([start.flatten(0, 1), slope.flatten(0, 1)])
+
+    def forward(self, num):                        # (..., Pn) -> (..., d)
+        x = num.reshape(-1, num.shape[-1]).clamp(-self.span, self.span)       # (rows, Pn)
+        segment = (torch.special.ndtr(x) * self.bins).long().clamp_(max=self.bins - 1)
+        rows = segment + self.offsets                                         # (rows, Pn)
+        rows = torch.cat([rows, rows + self.rise.shape[0] * self.bins], 1)    # (rows, 2Pn)
+        weights = torch.cat([torch.ones_like(x), x], 1)                       # (rows, 2Pn)
+        out = F.embedding_bag(rows, self.tables(), per_sample_weights=weights, mode='sum')
+        return self.proj(out).reshape(*num.shape[:-1], -1)                    # (..., d)
+
+# %% ../nbs/03_model.ipynb #1dd354dc
+NUM_EMBEDS = ('linear', 'piecewise')
+
+class CandidateEncoder(nn.Module):
+    "Candidate features -> c (N, L, d): linear [values, missing] (+ piecewise), categories, MLP."
+    def __init__(self, n_num: int, cards: list, d: int, norm: str = 'layer', dropout: float = 0.1,
+                 num_embed: str = 'linear'):
+        super().__init__()
+        if num_embed not in NUM_EMBEDS:
+            raise ValueError(f"num_embed must be one of {', '.join(NUM_EMBEDS)}, got {num_embed!r}")
         self.lin = nn.Linear(2 * n_num, d) if n_num else None
         if self.lin is not None:
             with torch.no_grad():
                 self.lin.weight[:, n_num:] = 0.     # missing flags: neutral at start
+        self.pwl = PiecewiseLinear(n_num, d) if n_num and num_embed == 'piecewise' else None
         self.cat = CatEmbed(cards, d)
         self.bias = nn.Parameter(torch.zeros(d))
         self.mlp = MLP(d, d, d, norm, dropout)
@@ -135,6 +172,8 @@ class CandidateEncoder(nn.Module):
         h = self.cat.summed(cat) + self.bias                              # (N, L, d)
         if self.lin is not None:
             h = h + self.lin(torch.cat([num, miss], -1))                  # (N, L, 2Cn) -> (N, L, d)
+        if self.pwl is not None:
+            h = h + self.pwl(num)                                         # (N, L, d)
         return h + self.mlp(h, mask)
 
 # %% ../nbs/03_model.ipynb #82f87662
@@ -265,15 +304,16 @@ class ListRanker(RankerBase):
     "Context tokens + candidate encoder -> cross-attention and fusion -> pooled list layer -> head."
     list_aware = True
     def __init__(self, dims: dict, d: int = 64, heads: int = 4, dropout: float = 0.1,
-                 norm: str = 'layer', wide: bool = True):
+                 norm: str = 'layer', wide: bool = True, num_embed: str = 'linear'):
         super().__init__()
         if d % heads:
             raise ValueError(f"d={d} must be divisible by heads={heads}")
         self.config = dict(kind='listranker', dims=_int_dims(dims), d=d, heads=heads,
-                           dropout=dropout, norm=norm, wide=wide)
+                           dropout=dropout, norm=norm, wide=wide, num_embed=num_embed)
         self.wide = Wide(dims) if wide else None
         self.context = ContextEncoder(dims['ctx_num'], dims['ctx_cat'], d, norm, dropout)
-        self.candidates = CandidateEncoder(dims['cand_num'], dims['cand_cat'], d, norm, dropout)
+        self.candidates = CandidateEncoder(dims['cand_num'], dims['cand_cat'], d, norm, dropout,
+                                           num_embed)
         self.interact = Interaction(d, heads, norm, dropout)
         self.lists = ListPool(d, norm, dropout)
         self.head = MLP(d, d, 1, norm, dropout)

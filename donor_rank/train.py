@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from .schema import DataError, CheckpointError
 from .io import atomic_write, read_dataset
 from .features import Featurizer, Batch, LIST_FIELDS
-from .model import build_model, pick_device, predict
+from .model import NUM_EMBEDS, build_model, pick_device, predict
 from .checkpoint import save_checkpoint, load_checkpoint, checkpoint_dict
 from .losses import get_loss, top_grade, GAINS
 from .metrics import compute_metrics, LOWER_IS_BETTER, UTILITY_METRICS
@@ -71,6 +71,8 @@ class TrainConfig:
     heads: int = _opt(4, 'attention heads of the list ranker')
     norm: str = _opt('layer', 'layer | batch | none')
     wide: bool = _opt(True, "the list ranker's linear + bilinear 'wide' path (--no-wide: ablation)")
+    num_embed: str = _opt('linear', "candidates' numbers: 'linear' (one slope each) or 'piecewise' "
+                          '(plus a learned piecewise-linear function of each)')
     log_skew: float = _opt(1.0, 'positive numbers skewed more than this are standardised on the '
                            'log scale (inf = never)')
     warmup: float = _opt(0.05, 'fraction of all steps spent warming up')
@@ -115,6 +117,9 @@ def check(self: TrainConfig) -> TrainConfig:
     if self.monitor not in MONITORS:
         names = ', '.join(MONITORS)
         raise ValueError(f'--monitor must be one of {names}, got {self.monitor!r}')
+    if self.num_embed not in NUM_EMBEDS:
+        names = ', '.join(NUM_EMBEDS)
+        raise ValueError(f'--num-embed must be one of {names}, got {self.num_embed!r}')
     if self.supervision not in SUPERVISIONS:
         raise ValueError(f"--supervision must be graded or choice, got {self.supervision!r}")
     if self.negatives < 0:
@@ -423,7 +428,7 @@ def setup(cfg: TrainConfig) -> Run:
     if (train_data.target.sum(1) > 0).sum() == 0:
         raise DataError('no example has a label or relevance to learn from', file=cfg.train)
     model = build_model(cfg.model, feat.dims, d=cfg.d, heads=cfg.heads, dropout=cfg.dropout,
-                        norm=cfg.norm, wide=cfg.wide).to(device)
+                        norm=cfg.norm, wide=cfg.wide, num_embed=cfg.num_embed).to(device)
     global_batch = cfg.batch_size or auto_batch(len(train_data))
     batch_size = max(1, math.ceil(global_batch / ctx.world))
     steps = math.ceil(math.ceil(len(train_data) / ctx.world) / batch_size)

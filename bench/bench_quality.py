@@ -1,0 +1,101 @@
+"""Model against CatBoost YetiRank and LightGBM on three worlds and three sizes, paired over draws.
+
+    .venv/bin/python bench/bench_quality.py [--worlds generator,cord,platelet]
+        [--sizes 100,2000,20000] [--draws 5] [--configs default 'num_embed=none'] [--workers 2]
+
+For each world (the package's generator, and the two foreign worlds in bench/) and each training
+size, draws 0 to `--draws` - 1 are written by `study.write_draw` (independent train, validation and
+test sets per draw; validation a fifth of training, at most 2,000; test 2,000 lists). On every draw
+the model is trained once per `--configs` entry (`default` is the package's defaults, otherwise
+comma-separated TrainConfig overrides), and CatBoost YetiRank and LightGBM lambdarank on the same
+rows. The summary gives, per world and size, each ranker's mean top-1 and the paired difference
+of each model config minus CatBoost YetiRank with a 95% t interval over draws (Bonferroni over the
+configs). The draws measure and never choose: settings were picked on other draws.
+Writes bench/out/quality.json with the machine, library versions and commit.
+"""
+from __future__ import annotations
+import argparse, json, sys, time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import catboost_scores, environment, lightgbm_scores, metrics_for, overrides  # noqa: E402
+from foreign_world import generate_cord  # noqa: E402
+from platelet_world import generate_platelet  # noqa: E402
+
+from donor_rank.io import read_dataset  # noqa: E402
+from donor_rank.study import fit_score, paired_diffs, run_parallel, write_draw  # noqa: E402
+from donor_rank.synth import generate  # noqa: E402
+from donor_rank.train import TrainConfig  # noqa: E402
+
+WORLDS = {'generator': generate, 'cord': generate_cord, 'platelet': generate_platelet}
+TREES = ('catboost_yetirank', 'lightgbm')
+
+
+def job(args) -> dict:
+    "One ranker on one draw: the test set's top-1 and MRR, and the seconds it took."
+    world, n, draw, ranker, folder = args
+    paths = write_draw(WORLDS[world], n, draw, Path(folder) / world / f'n{n}' / f'draw{draw}')
+    row = dict(world=world, n=n, draw=draw, ranker=ranker)
+    t0 = time.perf_counter()
+    if ranker in TREES:
+        tr, va, te = (read_dataset(paths[k]) for k in ('train', 'val', 'test'))
+        scores = (catboost_scores(tr, va, te, seed=draw) if ranker == 'catboost_yetirank'
+                  else lightgbm_scores(tr, te, seed=draw))
+        m = metrics_for(te, scores)
+    else:
+        out = Path(folder) / 'runs' / f'{world}_n{n}_d{draw}_{ranker}'
+        cfg = TrainConfig(train=str(paths['train']), val=str(paths['val']), out=str(out),
+                          seed=draw, progress=False, **overrides(ranker))
+        m = fit_score(cfg, paths['test'])
+    row.update(top1=float(m['top1']), mrr=float(m['mrr']), seconds=time.perf_counter() - t0)
+    return row
+
+
+def summarise(df: pd.DataFrame, configs: list) -> list:
+    "Per world and size: mean top-1 per ranker, and each config minus CatBoost, paired on draws."
+    out = []
+    for (world, n), g in df.groupby(['world', 'n'], sort=False):
+        row = dict(world=world, n=int(n), draws=int(g.draw.nunique()))
+        row.update({f'{r}_top1': float(v) for r, v in g.groupby('ranker').top1.mean().items()})
+        row.update({f'{r}_seconds': float(v) for r, v in g.groupby('ranker').seconds.mean().items()})
+        tab = paired_diffs(g, 'top1', 'ranker', 'catboost_yetirank')
+        for c in configs:
+            if c in tab.index:
+                row[f'{c} - catboost_yetirank'] = {k: float(tab.loc[c, k])
+                                                   for k in ('diff', 'lo', 'hi', 'p_holm')}
+        out.append(row)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--worlds', default='generator,cord,platelet')
+    ap.add_argument('--sizes', default='100,2000,20000')
+    ap.add_argument('--draws', type=int, default=5)
+    ap.add_argument('--configs', nargs='+', default=['default'])
+    ap.add_argument('--workers', type=int, default=2)
+    ap.add_argument('--folder', default=str(Path(__file__).parent / 'out' / 'quality'))
+    ap.add_argument('--out', default=str(Path(__file__).parent / 'out' / 'quality.json'))
+    a = ap.parse_args()
+    for c in a.configs:
+        overrides(c)                                        # fail now on a bad override
+    jobs = [(w, int(n), k, r, a.folder) for n in a.sizes.split(',') for w in a.worlds.split(',')
+            for k in range(a.draws) for r in (*a.configs, *TREES)]
+    for w, n, k, _, folder in jobs:                         # data first, so workers only read
+        write_draw(WORLDS[w], n, k, Path(folder) / w / f'n{n}' / f'draw{k}')
+    t0 = time.time()
+    df = pd.DataFrame(run_parallel(job, jobs, workers=a.workers))
+    summary = summarise(df, a.configs)
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({**environment(), 'configs': a.configs, 'wall_seconds': time.time() - t0,
+                               'summary': summary, 'runs': df.to_dict('records')}, indent=1))
+    for row in summary:
+        print(json.dumps(row))
+
+
+if __name__ == '__main__':
+    main()
