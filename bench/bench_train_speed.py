@@ -74,7 +74,9 @@ def phases(run, epoch: int = 1) -> dict:
     if epoch_batches is None:
         batches = epoch_order(len(r.train_data), epoch, r.cfg.seed).split(r.batch_size)
     else:
-        batches = epoch_batches(r.train_data.mask.sum(1), epoch, r.cfg.seed, r.batch_size)
+        data = r.train_data                    # unpadded `Lists` now, a padded `Batch` before
+        lengths = data.lengths if hasattr(data, 'lengths') else data.mask.sum(1)
+        batches = epoch_batches(lengths, epoch, r.cfg.seed, r.batch_size)
     for idx in batches:
         t = time.perf_counter()
         mb = r.train_data[idx]

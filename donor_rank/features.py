@@ -21,7 +21,7 @@ from .io import example_list, frame_from_dicts, frames
 
 # %% auto #0
 __all__ = ['UNKNOWN', 'MISSING', 'LIST_FIELDS', 'infer_kind', 'num_values', 'bool_values', 'cat_keys', 'fit_feature', 'wants_log',
-           'encode_feature', 'Batch', 'Featurizer']
+           'encode_feature', 'Batch', 'Lists', 'Featurizer']
 
 # %% ../nbs/02_features.ipynb #1b20bf1a
 _NUMERIC = ('integer', 'floating', 'mixed-integer-float', 'decimal', 'empty')
@@ -223,6 +223,59 @@ def __repr__(self: Batch):
             f'ctx {self.ctx_num.shape[1]} num + {self.ctx_cat.shape[1]} cat, '
             f'cand {self.cand_num.shape[-1]} num + {self.cand_cat.shape[-1]} cat)')
 
+# %% ../nbs/02_features.ipynb #a1f0c002
+@dataclass
+class Lists:
+    "N encoded lists, unpadded (candidates end to end); `lists[idx]` pads those into a `Batch`."
+
+    ctx_num: np.ndarray  # (N, Pn) float32
+    ctx_miss: np.ndarray  # (N, Pn) float32
+    ctx_cat: np.ndarray  # (N, Pc) int64
+    cand_num: np.ndarray  # (T, Cn) float32, T candidates in all
+    cand_miss: np.ndarray  # (T, Cn) bool (a quarter of float32's memory; 0/1 in the Batch)
+    cand_cat: np.ndarray  # (T, Cc) int64
+    offsets: np.ndarray  # (N+1,) int64: list i is candidates offsets[i]:offsets[i+1]
+    target: np.ndarray  # (T,) float32
+    label: np.ndarray  # (N,) int64, -1 if absent
+    oracle: np.ndarray  # (N,) int64, -1 if absent
+    utility: np.ndarray  # (T,) float32, nan if absent
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+    @property
+    def lengths(self) -> torch.Tensor:
+        "Candidates per list, (N,) long."
+        return torch.from_numpy(np.diff(self.offsets))
+
+    def __getitem__(self, idx) -> Batch:
+        "Lists `idx` (int, slice, list, array or tensor) as a `Batch` padded to the longest one."
+        if isinstance(idx, (int, np.integer)):
+            idx = [int(idx)]
+        if isinstance(idx, torch.Tensor):
+            idx = idx.cpu().numpy()
+        sel = np.arange(len(self))[idx]                                        # (n,)
+        lengths = np.diff(self.offsets)[sel]                                   # (n,)
+        n, T = len(sel), int(lengths.sum())
+        L = int(lengths.max()) if n else 0
+        rows = np.repeat(np.arange(n), lengths)                                # (T,)
+        pos = np.arange(T) - np.repeat(np.cumsum(lengths) - lengths, lengths)  # (T,)
+        whole = n == len(self) and bool((sel == np.arange(n)).all())           # no gather needed
+        src = None if whole else np.repeat(self.offsets[sel], lengths) + pos   # (T,)
+
+        def pad(flat, fill=0, dtype=None):
+            out = np.full((n, L) + flat.shape[1:], fill, dtype or flat.dtype)
+            out[rows, pos] = flat if whole else flat[src]
+            return torch.from_numpy(out)                                       # (n, L, ...)
+
+        mask = np.zeros((n, L), bool)
+        mask[rows, pos] = True
+        t = lambda a: torch.from_numpy(a if whole else a[sel])
+        return Batch(t(self.ctx_num), t(self.ctx_miss), t(self.ctx_cat), pad(self.cand_num),
+                     pad(self.cand_miss, 0, np.float32), pad(self.cand_cat, MISSING),
+                     torch.from_numpy(mask), pad(self.target), t(self.label), t(self.oracle),
+                     pad(self.utility, np.nan))
+
 # %% ../nbs/02_features.ipynb #c0bd55b2
 def _fit_block(df: pd.DataFrame, min_count: int, max_categories, log_skew: float = 1.0) -> list:
     "Specs of every column of `df` plus `log(x)` copies; numbers and bools first, then categories."
@@ -236,19 +289,24 @@ def _fit_block(df: pd.DataFrame, min_count: int, max_categories, log_skew: float
 
 
 def _encode_block(specs: list, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "`(num (n, Pn) float32, miss (n, Pn) float32, cat (n, Pc) int64)` for the rows of `df`."
+    "`(num (n, Pn) float32, miss (n, Pn) bool, cat (n, Pc) int64)` for the rows of `df`."
     n = len(df)
-    num, miss, cat = [], [], []
+    n_cat = sum(sp['kind'] == 'category' for sp in specs)
+    num = np.empty((n, len(specs) - n_cat), np.float32)  # filled by column: no stacking copy
+    miss = np.empty((n, len(specs) - n_cat), bool)
+    cat = np.empty((n, n_cat), np.int64)
+    i = j = 0
     for sp in specs:
         col = sp.get('source', sp['name'])  # a log(x) copy reads column x
         v, m = encode_feature(sp, df[col] if col in df.columns else None, n)
         if m is None:
-            cat.append(v)
+            cat[:, j] = v
+            j += 1
         else:
-            num.append(v)
-            miss.append(m)
-    st = lambda xs, dt: np.stack(xs, 1) if xs else np.zeros((n, 0), dt)
-    return st(num, np.float32), st(miss, np.float32), st(cat, np.int64)
+            num[:, i] = v
+            miss[:, i] = m
+            i += 1
+    return num, miss, cat
 
 # %% ../nbs/02_features.ipynb #5e7d8e2c
 class Featurizer:
@@ -322,32 +380,26 @@ def _index_field(exs, key) -> np.ndarray:
 
 # %% ../nbs/02_features.ipynb #8224582e
 @patch
+def _lists(self: Featurizer, ctx: pd.DataFrame, cand: pd.DataFrame, lengths: np.ndarray,
+           target=None, label=None, oracle=None, utility=None) -> Lists:
+    "Encode frames into unpadded `Lists`; `target`/`utility` flat per candidate."
+    self._check()
+    N, T = len(lengths), int(lengths.sum())
+    cand_num, cand_miss, cand_cat = _encode_block(self.candidate, cand)    # (T, Cn) (T, Cn) (T, Cc)
+    ctx_num, ctx_miss, ctx_cat = _encode_block(self.context, ctx)          # (N, Pn) (N, Pn) (N, Pc)
+    offsets = np.zeros(N + 1, np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = lambda v, fill: np.full(T, fill, np.float32) if v is None else v.astype(np.float32)
+    index = lambda v: np.full(N, -1, np.int64) if v is None else v
+    return Lists(ctx_num, ctx_miss.astype(np.float32), ctx_cat, cand_num, cand_miss, cand_cat,
+                 offsets, flat(target, 0), index(label), index(oracle), flat(utility, np.nan))
+
+
+@patch
 def _assemble(self: Featurizer, ctx: pd.DataFrame, cand: pd.DataFrame, lengths: np.ndarray,
               target=None, label=None, oracle=None, utility=None) -> Batch:
     "Scatter encoded frames into a padded `Batch`; `target`/`utility` flat per candidate."
-    self._check()
-    N, T = len(lengths), int(lengths.sum())
-    L = int(lengths.max()) if N else 0
-    rows = np.repeat(np.arange(N), lengths)                                # (T,)
-    pos = np.arange(T) - np.repeat(np.cumsum(lengths) - lengths, lengths)  # (T,)
-
-    def pad(flat, fill=0):
-        out = np.full((N, L) + flat.shape[1:], fill, flat.dtype)
-        out[rows, pos] = flat
-        return torch.from_numpy(out)                                       # (N, L, ...)
-
-    cand_num, cand_miss, cand_cat = _encode_block(self.candidate, cand)    # (T, Cn) (T, Cn) (T, Cc)
-    ctx_num, ctx_miss, ctx_cat = _encode_block(self.context, ctx)          # (N, Pn) (N, Pn) (N, Pc)
-    mask = np.zeros((N, L), bool)
-    mask[rows, pos] = True
-    no_index = torch.full((N,), -1, dtype=torch.long)
-    return Batch(torch.from_numpy(ctx_num), torch.from_numpy(ctx_miss), torch.from_numpy(ctx_cat),
-                 pad(cand_num), pad(cand_miss), pad(cand_cat, MISSING), torch.from_numpy(mask),
-                 target=torch.zeros(N, L) if target is None else pad(target.astype(np.float32)),
-                 label=no_index if label is None else torch.from_numpy(label),
-                 oracle=no_index.clone() if oracle is None else torch.from_numpy(oracle),
-                 utility=(torch.full((N, L), float('nan')) if utility is None
-                          else pad(utility.astype(np.float32), np.nan)))
+    return self._lists(ctx, cand, lengths, target, label, oracle, utility)[:]
 
 # %% ../nbs/02_features.ipynb #e8be5497
 def _column_fields(c: Columns) -> tuple:
@@ -369,8 +421,8 @@ def _dict_fields(exs, lengths) -> tuple:
 
 # %% ../nbs/02_features.ipynb #2358fd38
 @patch
-def encode(self: Featurizer, data) -> Batch:
-    "Encode a `Dataset` or a list of examples into one `Batch`, padded to its longest list."
+def encode_lists(self: Featurizer, data) -> Lists:
+    "Encode a `Dataset` or a list of examples into unpadded `Lists` (pad minibatches with `[idx]`)."
     if isinstance(data, Dataset) and data.is_columnar:
         ctx, cand, lengths = frames(data)
         label, oracle, rel, has_rel, util = _column_fields(data.columns)
@@ -382,7 +434,13 @@ def encode(self: Featurizer, data) -> Batch:
     pos = np.arange(T) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     onehot = (pos == np.repeat(label, lengths)).astype(np.float64)  # label -1 -> all zeros
     target = np.where(np.repeat(has_rel, lengths), rel, onehot)
-    return self._assemble(ctx, cand, lengths, target, label, oracle, util)
+    return self._lists(ctx, cand, lengths, target, label, oracle, util)
+
+
+@patch
+def encode(self: Featurizer, data) -> Batch:
+    "Encode a `Dataset` or a list of examples into one `Batch`, padded to its longest list."
+    return self.encode_lists(data)[:]
 
 # %% ../nbs/02_features.ipynb #0e17d97f
 @patch

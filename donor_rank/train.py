@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from .schema import DataError, CheckpointError
 from .io import atomic_write, read_dataset
-from .features import Featurizer, Batch, LIST_FIELDS
+from .features import Featurizer, Batch, Lists, LIST_FIELDS
 from .model import NUM_EMBEDS, build_model, pick_device, predict
 from .checkpoint import save_checkpoint, load_checkpoint, checkpoint_dict
 from .losses import get_loss, top_grade, GAINS
@@ -34,10 +34,10 @@ log = logging.getLogger('donor_rank.train')
 
 # %% auto #0
 __all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'TrainConfig', 'Dist', 'init_dist', 'epoch_order', 'epoch_batches',
-           'make_scheduler', 'auto_batch', 'choice_target', 'rolled', 'cat_batches', 'batch_loss', 'evaluate',
-           'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run', 'read_splits',
-           'setup', 'resume', 'open_run_folder', 'train_epoch', 'validate', 'record', 'save', 'progress_bar',
-           'log_tensorboard', 'close_tensorboard', 'train', 'lr_sweep', 'plot_lr_find', 'lr_find']
+           'make_scheduler', 'auto_batch', 'choice_target', 'choice_target_flat', 'rolled', 'cat_batches', 'batch_loss',
+           'evaluate', 'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run',
+           'read_splits', 'setup', 'resume', 'open_run_folder', 'train_epoch', 'validate', 'record', 'save',
+           'progress_bar', 'log_tensorboard', 'close_tensorboard', 'train', 'lr_sweep', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/06_train.ipynb #6a232061
 def _opt(default, help: str):
@@ -201,6 +201,14 @@ def choice_target(b: Batch) -> torch.Tensor:
     top, _ = top_grade(b.target, b.mask)                         # (N, L) bool
     return torch.where(has[:, None], onehot.to(b.target.dtype), top.to(b.target.dtype))
 
+def choice_target_flat(lists: Lists, chunk: int = 4096) -> np.ndarray:
+    "`choice_target` of unpadded `Lists`, flat per candidate `(T,)`, padding `chunk` lists at once."
+    parts = [np.zeros(0, np.float32)]
+    for s in range(0, len(lists), chunk):
+        b = lists[s:s + chunk]
+        parts.append(choice_target(b)[b.mask].numpy())
+    return np.concatenate(parts)
+
 # %% ../nbs/06_train.ipynb #c76a0460
 def rolled(b: Batch, shift: int = 1) -> Batch:
     "The batch with each patient given the candidates of the patient `shift` places before."
@@ -343,7 +351,7 @@ class Run:
     device: torch.device
     task_type: str
     feat: Featurizer
-    train_data: Batch                      # the whole training set, encoded: (N, L, ...)
+    train_data: Lists                      # the training set, encoded, unpadded: `[idx]` pads
     val_data: Batch | None                 # None for `lr_find`, which validates nothing
     model: torch.nn.Module
     net: torch.nn.Module                   # `model`, or its DDP wrapper
@@ -414,6 +422,7 @@ def setup(cfg: TrainConfig) -> Run:
     torch.manual_seed(cfg.seed)
     loss_fn = get_loss(cfg.loss, margin=cfg.margin, tau=cfg.tau, gain=cfg.gain)
     tr, va = read_splits(cfg)
+    task_type = tr.task_type
     last = Path(cfg.out) / 'last_model.pt'
     ck = load_checkpoint(last, tr.task_type) if cfg.resume and last.exists() else None
     if ck is not None:
@@ -421,11 +430,13 @@ def setup(cfg: TrainConfig) -> Run:
         feat = Featurizer.from_state(ck['featurizer'])
     else:
         feat = Featurizer(log_skew=cfg.log_skew).fit(tr)
-    train_data = feat.encode(tr)
+    train_data = feat.encode_lists(tr)                          # padded per minibatch, not here
+    del tr                                                      # the raw columns are not needed
     if cfg.supervision == 'choice':
-        train_data = replace(train_data, target=choice_target(train_data))
+        train_data = replace(train_data, target=choice_target_flat(train_data))
     val_data = None if va is None else feat.encode(va)
-    if (train_data.target.sum(1) > 0).sum() == 0:
+    per_list = np.add.reduceat(train_data.target.astype(np.float64), train_data.offsets[:-1])
+    if not (per_list > 0).any():
         raise DataError('no example has a label or relevance to learn from', file=cfg.train)
     model = build_model(cfg.model, feat.dims, d=cfg.d, heads=cfg.heads, dropout=cfg.dropout,
                         norm=cfg.norm, wide=cfg.wide, num_embed=cfg.num_embed).to(device)
@@ -442,7 +453,7 @@ def setup(cfg: TrainConfig) -> Run:
         ema = torch.optim.swa_utils.AveragedModel(model, use_buffers=True, multi_avg_fn=avg_fn)
     net = DDP(model) if ctx.world > 1 else model
     best = {'epoch': -1, cfg.monitor: -monitor_sign(cfg.monitor) * math.inf}
-    return Run(cfg, ctx, device, tr.task_type, feat, train_data, val_data, model, net, loss_fn,
+    return Run(cfg, ctx, device, task_type, feat, train_data, val_data, model, net, loss_fn,
                opt, sched, ema, batch_size, steps, checkpoint=ck, best=best)
 
 # %% ../nbs/06_train.ipynb #6aaaac7a
@@ -481,7 +492,7 @@ def open_run_folder(run: Run):
 def train_epoch(run: Run, epoch: int) -> tuple[float, np.ndarray]:
     "One pass over the training data: the mean training loss and each step's gradient norm."
     run.net.train()
-    lengths = run.train_data.mask.sum(1)                       # (N,)
+    lengths = run.train_data.lengths                           # (N,)
     batches = epoch_batches(lengths, epoch, run.cfg.seed, run.batch_size, run.ctx.rank,
                             run.ctx.world)
     count, norms = 0, []
