@@ -1,16 +1,18 @@
 """Model against CatBoost YetiRank and LightGBM on three worlds and three sizes, paired over draws.
 
     .venv/bin/python bench/bench_quality.py [--worlds generator,cord,platelet]
-        [--sizes 100,2000,20000] [--draws 5] [--configs default 'num_embed=none'] [--workers 2]
+        [--sizes 100,2000,20000] [--draws 5] [--configs default num_embed=piecewise] [--workers 2]
 
 For each world (the package's generator, and the two foreign worlds in bench/) and each training
-size, draws 0 to `--draws` - 1 are written by `study.write_draw` (independent train, validation and
-test sets per draw; validation a fifth of training, at most 2,000; test 2,000 lists). On every draw
+size, `--draws` draws from `--first-draw` on (0 to 4 by default) are written by `study.write_draw`
+(independent train, validation and test sets per draw; validation a fifth of training, at most
+2,000; test 2,000 lists). On every draw
 the model is trained once per `--configs` entry (`default` is the package's defaults, otherwise
 comma-separated TrainConfig overrides), and CatBoost YetiRank and LightGBM lambdarank on the same
 rows. The summary gives, per world and size, each ranker's mean top-1 and the paired difference
 of each model config minus CatBoost YetiRank with a 95% t interval over draws (Bonferroni over the
-configs). The draws measure and never choose: settings were picked on other draws.
+configs); without CatBoost, against the first config. Draws 0-4 measure and never choose: settings
+are picked on development draws (`--first-draw 200 --trees none`).
 Writes bench/out/quality.json with the machine, library versions and commit.
 """
 from __future__ import annotations
@@ -61,11 +63,11 @@ def summarise(df: pd.DataFrame, configs: list) -> list:
         row = dict(world=world, n=int(n), draws=int(g.draw.nunique()))
         row.update({f'{r}_top1': float(v) for r, v in g.groupby('ranker').top1.mean().items()})
         row.update({f'{r}_seconds': float(v) for r, v in g.groupby('ranker').seconds.mean().items()})
-        tab = paired_diffs(g, 'top1', 'ranker', 'catboost_yetirank')
+        ref = 'catboost_yetirank' if 'catboost_yetirank' in set(g.ranker) else configs[0]
+        tab = paired_diffs(g, 'top1', 'ranker', ref)
         for c in configs:
             if c in tab.index:
-                row[f'{c} - catboost_yetirank'] = {k: float(tab.loc[c, k])
-                                                   for k in ('diff', 'lo', 'hi', 'p_holm')}
+                row[f'{c} - {ref}'] = {k: float(tab.loc[c, k]) for k in ('diff', 'lo', 'hi', 'p_holm')}
         out.append(row)
     return out
 
@@ -75,6 +77,9 @@ def main():
     ap.add_argument('--worlds', default='generator,cord,platelet')
     ap.add_argument('--sizes', default='100,2000,20000')
     ap.add_argument('--draws', type=int, default=5)
+    ap.add_argument('--first-draw', type=int, default=0,
+                    help='draws first-draw, ...; development draws (200 on) choose, 0-4 measure')
+    ap.add_argument('--trees', default=','.join(TREES), help="tree rankers to run, or 'none'")
     ap.add_argument('--configs', nargs='+', default=['default'])
     ap.add_argument('--workers', type=int, default=2)
     ap.add_argument('--folder', default=str(Path(__file__).parent / 'out' / 'quality'))
@@ -82,8 +87,10 @@ def main():
     a = ap.parse_args()
     for c in a.configs:
         overrides(c)                                        # fail now on a bad override
+    trees = [] if a.trees == 'none' else a.trees.split(',')
+    draws = range(a.first_draw, a.first_draw + a.draws)
     jobs = [(w, int(n), k, r, a.folder) for n in a.sizes.split(',') for w in a.worlds.split(',')
-            for k in range(a.draws) for r in (*a.configs, *TREES)]
+            for k in draws for r in (*a.configs, *trees)]
     for w, n, k, _, folder in jobs:                         # data first, so workers only read
         write_draw(WORLDS[w], n, k, Path(folder) / w / f'n{n}' / f'draw{k}')
     t0 = time.time()
