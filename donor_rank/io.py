@@ -17,8 +17,10 @@ from donor_rank.schema import (
     DataError,
     Dataset,
     describe,
+    parsed_columns,
     is_int,
     short_repr,
+    validate_columns,
     validate_dataset,
 )
 
@@ -74,7 +76,7 @@ def gc_paused():
 def _read_text(path):
     "Read `path` as UTF-8 text; `DataError` if empty or binary, `FileNotFoundError` if missing."
     raw = Path(path).read_bytes()
-    if not raw.strip():
+    if not raw or raw.isspace():                    # no copy of a large file
         raise DataError('file is empty', file=path)
     if b'\x00' in raw:
         raise DataError('not a text file (contains NUL bytes; binary or UTF-16?)', file=path)
@@ -147,6 +149,19 @@ def _check_header(doc, path, task_type, keys):
         )
     return tt
 
+# %% ../nbs/00a_io.ipynb #b2e0c002
+def _json_dataset(examples, task_type, schema_version, path):
+    "A validated `Dataset` of parsed examples: columnar when the one-pass checks pass, else careful"
+    cols = parsed_columns(examples)
+    if cols is not None:
+        try:
+            validate_columns(cols, path)
+        except DataError:
+            cols = None                                  # the careful path finds the first error
+    if cols is None:
+        return validate_dataset(Dataset(examples, task_type, schema_version), file=path)
+    return Dataset.from_columns(cols, task_type, schema_version, examples)
+
 # %% ../nbs/00a_io.ipynb #06290677
 def read_json(path, task_type=None):
     "Read and validate a schema-v1 `.json` file."
@@ -160,7 +175,7 @@ def read_json(path, task_type=None):
             file=path,
             field='examples',
         )
-    return validate_dataset(Dataset(doc['examples'], tt, doc['schema_version']), file=path)
+    return _json_dataset(doc['examples'], tt, doc['schema_version'], path)
 
 # %% ../nbs/00a_io.ipynb #4bb2ab66
 def read_jsonl(path, task_type=None):
@@ -186,7 +201,7 @@ def read_jsonl(path, task_type=None):
     for ln in range(hdr_at + 1, len(lines)):
         if lines[ln].strip():
             examples.append(_loads(lines[ln], path, f'line {ln + 1}: '))
-    return validate_dataset(Dataset(examples, tt, hdr['schema_version']), file=path)
+    return _json_dataset(examples, tt, hdr['schema_version'], path)
 
 # %% ../nbs/00a_io.ipynb #f3e02e99
 def _plain(o):

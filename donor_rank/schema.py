@@ -7,6 +7,7 @@ from __future__ import annotations
 import math, numbers
 from dataclasses import dataclass, field
 from itertools import chain, repeat
+from operator import itemgetter
 from fastcore.basics import patch
 import numpy as np
 
@@ -14,7 +15,7 @@ import numpy as np
 __all__ = ['SCHEMA_VERSION', 'TASK_TYPES', 'short_repr', 'DataError', 'CheckpointError', 'Columns', 'plain_values', 'records',
            'columns_to_examples', 'slice_columns', 'Dataset', 'toy_dataset', 'to_column', 'frame_columns',
            'examples_to_columns', 'describe', 'is_int', 'validate_example', 'validate_columns', 'validate_dataset',
-           'feature_order', 'name_list', 'summarize', 'is_missing']
+           'parsed_columns', 'feature_order', 'name_list', 'summarize', 'is_missing']
 
 # %% ../nbs/00_schema.ipynb #6252fcc7
 SCHEMA_VERSION = 1
@@ -175,9 +176,12 @@ class Dataset:
         self.task_type, self.schema_version = task_type, schema_version
 
     @classmethod
-    def from_columns(cls, columns, task_type='donor_selection', schema_version=SCHEMA_VERSION):
-        "A columnar `Dataset` (validate it with `validate_dataset`)."
-        return cls(None, task_type, schema_version, columns=columns)
+    def from_columns(cls, columns, task_type='donor_selection', schema_version=SCHEMA_VERSION,
+                     examples=None):
+        "A columnar `Dataset` (validate it with `validate_dataset`); `examples`: the dicts it came from"
+        ds = cls(None, task_type, schema_version, columns=columns)
+        ds._examples = examples
+        return ds
 
     @property
     def is_columnar(self) -> bool:
@@ -217,7 +221,8 @@ def __getitem__(self: Dataset, i):
     if isinstance(i, slice) and self._columnar and i.step in (None, 1):
         lo, hi, _ = i.indices(len(self))
         cols = slice_columns(self._columns, lo, max(lo, hi))
-        return Dataset.from_columns(cols, self.task_type, self.schema_version)
+        exs = None if self._examples is None else self._examples[lo : max(lo, hi)]
+        return Dataset.from_columns(cols, self.task_type, self.schema_version, exs)
     if isinstance(i, slice):
         return Dataset(self.examples[i], self.task_type, self.schema_version)
     if self._columnar and self._examples is None:
@@ -536,6 +541,9 @@ def _first(bad: np.ndarray):
     return int(at[0]) if len(at) else None
 
 # %% ../nbs/00_schema.ipynb #408efa73
+_NOT_FLOAT = frozenset((str, bool, int, type(None)))  # values that are always valid
+
+
 def _check_column(col, prefix, name, err, per_list):
     "Raise `err` at the first bad value of one feature / context column."
     if not isinstance(name, str):
@@ -546,7 +554,10 @@ def _check_column(col, prefix, name, err, per_list):
         if r is not None:
             raise err(r, field, _nonfinite_msg(float(col[r])), per_list)
         return
-    for r, v in enumerate(col.tolist()):
+    vals = col.tolist()
+    if set(map(type, vals)) <= _NOT_FLOAT:
+        return
+    for r, v in enumerate(vals):
         t = type(v)
         if t is str or t is bool or v is None or t is int or (t is float and v == v):
             continue
@@ -557,14 +568,16 @@ def _check_column(col, prefix, name, err, per_list):
 # %% ../nbs/00_schema.ipynb #8e00a3c3
 def _check_ids(c, err):
     "Non-empty string example ids, unique; non-empty lists."
-    for i, eid in enumerate(c.ids.tolist()):
+    ids = c.ids.tolist()
+    plain = set(map(type, ids)) == {str} and '' not in ids
+    for i, eid in enumerate([] if plain else ids):
         if type(eid) is not str or not eid:
             raise err(i, 'id', f'value is {describe(eid)}; expected a non-empty string', True)
     i = _first(c.lengths <= 0)
     if i is not None:
         raise err(i, 'candidates', 'empty list; an example needs at least one candidate', True)
     first = {}
-    for i, eid in enumerate(c.ids.tolist()):
+    for i, eid in enumerate([] if len(set(ids)) == len(ids) else ids):
         if eid in first:
             raise err(i, 'id', f'duplicate example id (also example {first[eid]})', True)
         first[eid] = i
@@ -575,13 +588,17 @@ def _check_cand_ids(c, err):
     if c.cand_ids is None:
         return
     ids = c.cand_ids.tolist()
-    for r, cid in enumerate(ids):
+    plain = set(map(type, ids)) == {str} and '' not in ids
+    for r, cid in enumerate([] if plain else ids):
         if type(cid) is not str or not cid:
             raise err(r, 'candidates[{j}].id',
                       f'value is {describe(cid)}; expected a non-empty string')
     lists = np.repeat(np.arange(len(c)), c.lengths)
     import pandas as pd
 
+    codes = pd.factorize(c.cand_ids)[0].astype(np.int64)            # (T,)
+    if len(np.unique(lists * (codes.max() + 1) + codes)) == len(codes):
+        return                                                      # no repeat: the usual case
     dup = pd.DataFrame({'l': lists, 'c': c.cand_ids}).duplicated().to_numpy()
     r = _first(dup)
     if r is not None:
@@ -696,6 +713,143 @@ def validate_dataset(ds, file=None):
             )
         first[eid] = i
     return ds
+
+# %% ../nbs/00_schema.ipynb #a1f0c002
+_NONE = type(None)
+_PLAIN = frozenset((str, bool, int, float, _NONE))
+_NUMBER = frozenset((int, float, _NONE))
+
+
+def _plain_column(vals) -> np.ndarray | None:
+    "`vals` as `to_column` makes them (numbers float64, else object); None for a NaN, list, huge int"
+    types = set(map(type, vals))
+    if not types <= _PLAIN:
+        return None
+    if types <= _NUMBER and types != {_NONE}:
+        try:
+            a = np.array(vals, np.float64)                       # (n,) None -> NaN
+        except OverflowError:
+            return None
+        nan = np.isnan(a)
+        nulls = vals.count(None) if _NONE in types else 0
+        if np.count_nonzero(nan) != nulls or (np.abs(a[~nan]) >= 2.0**53).any():
+            return None                                          # a NaN, or an int floats round
+        return a
+    if float in types and any(v != v for v in vals if type(v) is float):
+        return None                                              # a NaN among strings or bools
+    out = np.empty(len(vals), object)                            # (n,)
+    out[:] = vals
+    return out
+
+# %% ../nbs/00_schema.ipynb #a1f0c004
+def _gather(dicts: list) -> dict | None:
+    "Name -> values (None where absent) of name -> value dicts, names in order of first use"
+    names = list(dicts[0])
+    if len(names) > 1 and set(map(len, dicts)) == {len(names)}:
+        try:                                                     # the usual file: same names
+            return dict(zip(names, zip(*map(itemgetter(*names), dicts))))
+        except KeyError:
+            pass
+    names = list(dict.fromkeys(chain.from_iterable(dicts)))
+    return {k: [d.get(k) for d in dicts] for k in names}
+
+
+def _dict_columns(dicts: list) -> dict | None:
+    "Name -> column (`to_column`'s) of name -> value dicts, or None for an odd name or value"
+    out = {}
+    for k, vals in _gather(dicts).items():
+        out[k] = None if type(k) is not str else _plain_column(vals)
+        if out[k] is None:
+            return None
+    return out
+
+# %% ../nbs/00_schema.ipynb #a1f0c005
+_ABSENT = object()
+
+
+def _index_column(examples: list, key: str):
+    "(N,) int64 `label` / `oracle`, -1 where absent; None if absent from all; False if odd"
+    vals = [ex.get(key, _ABSENT) for ex in examples]
+    types = set(map(type, vals))
+    if types == {object}:
+        return None
+    if not types <= {int, object}:
+        return False                                             # a bool, float, null, ...
+    given = np.array([v is not _ABSENT for v in vals])           # (N,)
+    a = np.array([-1 if v is _ABSENT else v for v in vals], np.int64)
+    return a if (a[given] >= 0).all() else False
+
+
+def _row_column(examples: list, key: str, lengths: np.ndarray):
+    "(T,) float64 `relevance` / `utility`, NaN for lists without; None if absent from all; False: odd"
+    has = [key in ex for ex in examples]
+    if not any(has):
+        return None
+    vals = [ex[key] if h else None for ex, h in zip(examples, has)]
+    if not all(type(v) is list and len(v) == n for v, n, h in zip(vals, lengths, has) if h):
+        return False
+    flat = [x for v in vals if v is not None for x in v]
+    if not set(map(type, flat)) <= {int, float}:
+        return False
+    a = np.fromiter(chain.from_iterable(v if h else repeat(np.nan, n)
+                                        for v, h, n in zip(vals, has, lengths)),
+                    np.float64, int(lengths.sum()))               # (T,)
+    absent = int(sum(n for h, n in zip(has, lengths) if not h))
+    return a if np.count_nonzero(np.isnan(a)) == absent else False
+
+# %% ../nbs/00_schema.ipynb #a1f0c006
+def _meta_column(examples: list):
+    "`meta` per example (None where absent); None if absent from all; False if odd"
+    if not any('meta' in ex for ex in examples):
+        return None
+    meta = [ex.get('meta') for ex in examples]
+    if any(type(m) is not dict for m, ex in zip(meta, examples) if 'meta' in ex):
+        return False
+    def err(field, msg):
+        return DataError(msg, field=field)
+    for m in meta:
+        if m is not None:
+            _check_json(m, 'meta', err)                          # raises: parsed_columns says None
+    return meta
+
+# %% ../nbs/00_schema.ipynb #a1f0c007
+def _parsed_columns(examples: list) -> Columns | None:
+    "`parsed_columns` without the guard"
+    if not examples or not all(type(ex) is dict and ex.keys() <= _EXAMPLE_KEYS for ex in examples):
+        return None
+    ctxs = [ex['context'] for ex in examples]
+    lists = [ex['candidates'] for ex in examples]
+    if set(map(type, ctxs)) != {dict} or set(map(type, lists)) != {list}:
+        return None
+    lengths = np.fromiter(map(len, lists), np.int64, len(lists))  # (N,)
+    cands = list(chain.from_iterable(lists))                      # (T,) dicts
+    if not (cands and set(map(type, cands)) == {dict} and set(map(len, cands)) == {2}):
+        return None                                               # a candidate's meta: careful path
+    feats = [c['features'] for c in cands]
+    if set(map(type, feats)) != {dict}:
+        return None
+    fields = (_dict_columns(feats), _dict_columns(ctxs), _index_column(examples, 'label'),
+              _index_column(examples, 'oracle'), _row_column(examples, 'relevance', lengths),
+              _row_column(examples, 'utility', lengths), _meta_column(examples))
+    if fields[0] is None or fields[1] is None or any(x is False for x in fields[2:]):
+        return None
+    features, context, label, oracle, rel, util, meta = fields
+    ids = np.empty(len(examples), object)                         # (N,)
+    ids[:] = [ex['id'] for ex in examples]
+    cand_ids = np.empty(len(cands), object)                       # (T,)
+    cand_ids[:] = [c['id'] for c in cands]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    return Columns(offsets, ids, features, context, cand_ids, label, oracle, rel, util, meta)
+
+
+def parsed_columns(examples) -> Columns | None:
+    "`Columns` of parsed JSON examples in one pass, unvalidated; None: the careful path must look."
+    if not isinstance(examples, list):
+        return None
+    try:
+        return _parsed_columns(examples)
+    except (KeyError, TypeError, ValueError, OverflowError, RecursionError):
+        return None
 
 # %% ../nbs/00_schema.ipynb #e617d8ef
 def feature_order(name):

@@ -299,7 +299,7 @@ def plot_curves(rows: list[dict], path) -> Path:
     ax[3].twinx().plot(ep, col('lr'), color='gray', lw=0.8)
     for a in ax:
         a.set_xlabel('epoch')
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.04, right=0.965, bottom=0.16, top=0.9, wspace=0.25)
     path = Path(path)
     with atomic_write(path, 'wb') as f:
         fig.savefig(f, format='png', dpi=90)
