@@ -53,6 +53,8 @@ def job(args) -> dict:
                           seed=draw, progress=False, **overrides(ranker))
         m = fit_score(cfg, paths['test'])
     row.update(top1=float(m['top1']), mrr=float(m['mrr']), seconds=time.perf_counter() - t0)
+    with open(Path(folder) / 'runs.jsonl', 'a') as f:          # each run kept as it ends
+        f.write(json.dumps(row) + '\n')
     return row
 
 
