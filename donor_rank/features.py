@@ -247,8 +247,16 @@ def _encode_block(specs: list, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray
         else:
             num.append(v)
             miss.append(m)
-    st = lambda xs, dt: np.stack(xs, 1) if xs else np.zeros((n, 0), dt)
-    return st(num, np.float32), st(miss, np.float32), st(cat, np.int64)
+    f32 = np.float32
+    return _columns(num, n, f32), _columns(miss, n, f32), _columns(cat, n, np.int64)
+
+
+def _columns(xs: list, n: int, dtype, rows: int = 65536) -> np.ndarray:
+    "The `n`-long columns `xs` side by side, (n, len(xs)), stacked a block of rows at a time."
+    out = np.empty((n, len(xs)), dtype)
+    for i in range(0, n if xs else 0, rows):   # one block's columns stay in cache while written
+        out[i:i + rows] = np.stack([x[i:i + rows] for x in xs], 1)
+    return out
 
 # %% ../nbs/02_features.ipynb #5e7d8e2c
 class Featurizer:
@@ -332,13 +340,15 @@ def _assemble(self: Featurizer, ctx: pd.DataFrame, cand: pd.DataFrame, lengths: 
     pos = np.arange(T) - np.repeat(np.cumsum(lengths) - lengths, lengths)  # (T,)
 
     def pad(flat, fill=0):
+        if N == 1:                                                         # one list: nothing to pad
+            return torch.from_numpy(np.ascontiguousarray(flat))[None]      # (1, L, ...)
         out = np.full((N, L) + flat.shape[1:], fill, flat.dtype)
         out[rows, pos] = flat
         return torch.from_numpy(out)                                       # (N, L, ...)
 
     cand_num, cand_miss, cand_cat = _encode_block(self.candidate, cand)    # (T, Cn) (T, Cn) (T, Cc)
     ctx_num, ctx_miss, ctx_cat = _encode_block(self.context, ctx)          # (N, Pn) (N, Pn) (N, Pc)
-    mask = np.zeros((N, L), bool)
+    mask = np.ones((N, L), bool) if N == 1 else np.zeros((N, L), bool)
     mask[rows, pos] = True
     no_index = torch.full((N,), -1, dtype=torch.long)
     return Batch(torch.from_numpy(ctx_num), torch.from_numpy(ctx_miss), torch.from_numpy(ctx_cat),
