@@ -2,9 +2,11 @@
 
 Times `Ranker.score_frame` (PyTorch), the ONNX export scored by `OnnxRanker.score_frame`
 (onnxruntime) and LightGBM's lambdarank (300 trees: the frame built as for training, then
-`predict`) on the same pool, best of `--repeat`, with the peak memory each call added (resident
-set size sampled every 5 ms). Writes `bench/results/score_pool.json` with the machine, the torch
-version and the commit. Uses the public API only.
+`predict`) on the same pool, best of `--repeat`, with that call's CPU time (all threads) and the
+peak memory each call added (resident set size sampled every 5 ms). The load average before and
+after is recorded: on a shared machine compare each scorer with LightGBM in the same run. Writes
+`bench/results/score_pool.json` with the machine, the torch version and the commit. Uses the
+public API only.
 
     .venv/bin/python bench/bench_score_pool.py                     # trains a default-width model for 1 epoch
     .venv/bin/python bench/bench_score_pool.py --checkpoint checkpoints/best_model.pt --sizes 1000000
@@ -89,30 +91,33 @@ def lightgbm_score(ranker, x_train: pd.DataFrame, ctx: dict, pool: pd.DataFrame)
 
 
 def timed(fn, repeat: int) -> dict:
-    "Best wall time of `repeat` calls of `fn` and the largest peak memory one of them added."
-    secs, peak = [], 0.0
+    "Best wall time of `repeat` calls of `fn`, its CPU time (all threads), the largest peak memory."
+    secs, cpu, peak = [], [], 0.0
     for _ in range(repeat):
         with PeakRSS() as mem:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             out = fn()
             secs.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
         peak = max(peak, mem.peak - mem.base)
-    return dict(seconds=round(min(secs), 3), all_seconds=[round(s, 3) for s in secs],
-                peak_mb=round(peak, 1)), out
+    best = int(np.argmin(secs))
+    return dict(seconds=round(secs[best], 3), all_seconds=[round(s, 3) for s in secs],
+                cpu_seconds=round(cpu[best], 3), peak_mb=round(peak, 1)), out
 
 
 def scorers(a, ck: Path) -> dict:
     "name -> function(ctx, pool) -> scores, for the paths asked for."
     r = Ranker.load(ck, device=None if a.device == 'auto' else a.device)
+    kw = {} if a.chunk is None else dict(chunk=a.chunk)             # default: each scorer's own
     out = {}
     if 'torch' in a.paths:
-        out['donor_rank (PyTorch)'] = lambda ctx, pool: r.score_frame(ctx, pool, chunk=a.chunk)
+        out['donor_rank (PyTorch)'] = lambda ctx, pool: r.score_frame(ctx, pool, **kw)
     if 'onnx' in a.paths:
         from donor_rank.inference import OnnxRanker
         path = Path(tempfile.mkdtemp()) / 'model.onnx'
         r.export(path)
         onnx = OnnxRanker(path)
-        out['donor_rank (ONNX)'] = lambda ctx, pool: onnx.score_frame(ctx, pool, chunk=a.chunk)
+        out['donor_rank (ONNX)'] = lambda ctx, pool: onnx.score_frame(ctx, pool, **kw)
     if 'lightgbm' in a.paths:
         ranker, x_train = lightgbm_ranker(a.trees)
         out[f'LightGBM ({a.trees} trees)'] = lambda ctx, pool: lightgbm_score(ranker, x_train, ctx, pool)
@@ -123,7 +128,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--checkpoint', help='a trained checkpoint (default: train the default architecture for 1 epoch)')
     ap.add_argument('--sizes', default='250000,500000,1000000', help='donors in the search, comma-separated')
-    ap.add_argument('--chunk', type=int, default=65536, help='candidates per model chunk')
+    ap.add_argument('--chunk', type=int, default=None,
+                    help="candidates per model chunk (default: each scorer's own, 8192 for PyTorch, "
+                         "65536 for ONNX)")
     ap.add_argument('--repeat', type=int, default=2, help='calls per size and path (best is kept)')
     ap.add_argument('--trees', type=int, default=300, help="LightGBM's trees")
     ap.add_argument('--paths', default='torch,onnx,lightgbm', help='which scorers to time')
@@ -137,6 +144,7 @@ def main():
     paths, r = scorers(a, Path(ck))
     sizes = [int(s) for s in a.sizes.split(',')]
     ctx, pool = make_pool(max(sizes))
+    load_before = [round(x, 2) for x in os.getloadavg()]          # 1, 5, 15 min: others' load too
     results = []
     for name, fn in paths.items():
         fn(ctx, pool.iloc[:5000])                                             # warm-up
@@ -144,10 +152,11 @@ def main():
             res, s = timed(lambda: fn(ctx, pool.iloc[:n]), a.repeat)
             results.append(dict(scorer=name, donors=n, **res, finite=bool(np.isfinite(s).all())))
             print(f'{name:>24} {n:>9,} donors: {res["seconds"]:.2f} s (all {res["all_seconds"]}), '
-                  f'peak +{res["peak_mb"]:.0f} MiB', flush=True)
+                  f'CPU {res["cpu_seconds"]:.2f} s, peak +{res["peak_mb"]:.0f} MiB', flush=True)
     model = dict(kind=r.model.config['kind'], d=r.model.config['d'])
     doc = dict(benchmark='score_pool', what='one patient against n donors, featurisation included',
-               **environment(), model=model, chunk=a.chunk, results=results)
+               **environment(), model=model, chunk=a.chunk, load_average_before=load_before,
+               load_average_after=[round(x, 2) for x in os.getloadavg()], results=results)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(doc, indent=1) + '\n')
     print(f'wrote {a.out}')

@@ -264,6 +264,8 @@ class Lists:
         src = None if whole else np.repeat(self.offsets[sel], lengths) + pos   # (T,)
 
         def pad(flat, fill=0, dtype=None):
+            if whole and n == 1:                             # one list (a registry search): no padding
+                return torch.from_numpy(flat.astype(dtype or flat.dtype, copy=False))[None]
             out = np.full((n, L) + flat.shape[1:], fill, dtype or flat.dtype)
             out[rows, pos] = flat if whole else flat[src]
             return torch.from_numpy(out)                                       # (n, L, ...)

@@ -12,6 +12,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from types import MethodType
 from typing import NamedTuple
 
 import numpy as np
@@ -22,7 +23,8 @@ from fastcore.basics import patch
 from .schema import (CheckpointError, DataError, Dataset, validate_example, feature_order,
                                name_list)
 from .features import Featurizer, Batch, MISSING, UNKNOWN, LIST_FIELDS
-from .model import pick_device, list_stats, predict as predict_lists
+from .model import (CatEmbed, pick_device, list_stats, score_pool,
+                              predict as predict_lists)
 from .metrics import compute_metrics
 from .calibration import choice_proba
 from .checkpoint import load_checkpoint, model_from_checkpoint, featurizer_from_checkpoint
@@ -30,7 +32,7 @@ from .checkpoint import load_checkpoint, model_from_checkpoint, featurizer_from_
 # %% auto #0
 __all__ = ['EXPORT_INPUTS', 'EMBED_OUTPUTS', 'FINISH_INPUTS', 'feature_names', 'coverage', 'ScoringWarning', 'Ranker',
            'scoring_threads', 'order', 'Evaluation', 'EmbedGraph', 'FinishGraph', 'ForwardGraph', 'sample_inputs',
-           'export_files', 'onnx_two_pass', 'OnnxRanker']
+           'export_copy', 'export_files', 'onnx_two_pass', 'OnnxRanker']
 
 # %% ../nbs/07_inference.ipynb #086b3f63
 def feature_names(feat: Featurizer) -> dict:
@@ -45,7 +47,8 @@ def coverage(b: Batch, feat: Featurizer) -> dict:
     "Per feature (`'context.x'`, `'candidate.x'`): `[rows with a value, with an unseen one, rows]`."
     names, m = feature_names(feat), b.mask[..., None]                    # m (N, L, 1)
     def count(x):                                                         # (..., F) bool -> F ints
-        return x.sum(tuple(range(x.dim() - 1))).tolist()
+        rows = x.flatten(0, -2).cpu().numpy()                             # (rows, F)
+        return np.count_nonzero(rows, axis=0).tolist()                    # ~5x torch's bool sum
     def real(x):                                                          # (N, L, F): real rows
         return x if bool(m.all()) else x & m
     has = dict(ctx_num=count(b.ctx_miss == 0), ctx_cat=count(b.ctx_cat != MISSING),
@@ -184,7 +187,7 @@ def score(self: Ranker, data, chunk: int = 1024) -> list[np.ndarray]:
 # %% ../nbs/07_inference.ipynb #04c93144
 @patch
 def encode_frame(self: Ranker, context: dict, candidates: pd.DataFrame,
-                 encode_chunk: int = 250_000) -> Batch:
+                 encode_chunk: int = 1_000_000) -> Batch:
     "One patient's `context` and a candidate DataFrame as a `Batch` (N=1), encoded in row slices."
     if not isinstance(context, dict):
         raise DataError(f'must be a dict of feature name -> value, got {type(context).__name__}',
@@ -219,14 +222,15 @@ def scoring_threads(n: int | None = None):
 
 # %% ../nbs/07_inference.ipynb #da21074c
 @patch
-@torch.no_grad()
-def score_frame(self: Ranker, context: dict, candidates: pd.DataFrame, chunk: int = 65536,
-                encode_chunk: int = 250_000, threads: int | None = None) -> np.ndarray:
+@torch.inference_mode()
+def score_frame(self: Ranker, context: dict, candidates: pd.DataFrame, chunk: int = 8192,
+                encode_chunk: int = 1_000_000, threads: int | None = None) -> np.ndarray:
     "Scores (float32, row order) of the `candidates` rows for one patient; exact for any `chunk`."
     b = self.encode_frame(context, candidates, encode_chunk)         # N=1, L=len(candidates)
-    with scoring_threads(threads):                                    # training keeps one thread
-        scores = self.model.score_chunked(b.to(self.device), chunk)  # (1, L)
-    return scores[0].float().cpu().numpy()                            # (L,)
+    if self.device.type != 'cpu':
+        threads = 1                                                   # one stream feeds the device
+    scores = score_pool(self.model, b.to(self.device), chunk, threads)   # (L,)
+    return scores.float().cpu().numpy()                               # (L,)
 
 # %% ../nbs/07_inference.ipynb #bd6332a0
 def order(scores: np.ndarray) -> np.ndarray:
@@ -244,7 +248,7 @@ def rank(self: Ranker, data, chunk: int = 1024) -> list[list[str]]:
 # %% ../nbs/07_inference.ipynb #6909db22
 @patch
 def rank_frame(self: Ranker, context: dict, candidates: pd.DataFrame, id_col: str | None = 'id',
-                top: int | None = None, chunk: int = 65536) -> list:
+                top: int | None = None, chunk: int = 8192) -> list:
     "Ids (column `id_col`, or the index if `None`) of the `top` best rows (`None`: all), best first"
     if id_col is not None and id_col not in candidates.columns:
         shown = ', '.join(map(str, candidates.columns[:12]))
@@ -414,6 +418,19 @@ def _onnx_graph(module, args: tuple, names: tuple, outputs: tuple, path: Path):
                           output_names=list(outputs), dynamic_shapes=shapes, dynamo=True,
                           optimize=True, verbose=False, report=False, external_data=False)
 
+# %% ../nbs/07_inference.ipynb #05941651
+def _gather_sum(self: CatEmbed, cat):              # (..., Pc) long -> (..., d)
+    "`CatEmbed.summed` as a gather then a sum over the features (exports as two ONNX ops)."
+    return self.emb(cat + self.offsets).sum(-2)
+
+def export_copy(model: torch.nn.Module) -> torch.nn.Module:
+    "A CPU, eval-mode copy of `model` for export: category sums as gather + sum, not a bag."
+    model = copy.deepcopy(model).cpu().eval()
+    for m in model.modules():
+        if isinstance(m, CatEmbed):
+            m.summed = MethodType(_gather_sum, m)                         # this copy only
+    return model
+
 # %% ../nbs/07_inference.ipynb #d18e330e
 EMBED_OUTPUTS = ('h', 'aux', 'total', 'count', 'top')
 FINISH_INPUTS = ('h', 'aux', 'mask', 'total', 'count', 'top')
@@ -446,7 +463,7 @@ def export(self: Ranker, path, format: str = 'onnx') -> dict:
         raise ValueError(f"format must be 'onnx', got {format!r} (TorchScript tracing fixes the "
                          f"number of lists; see the export section of the inference notebook)")
     files = export_files(path)
-    model = copy.deepcopy(self.model).cpu().eval()
+    model = export_copy(self.model)
     x = sample_inputs(model.config['dims'])
     h, aux, total, count, top = EmbedGraph(model)(*x)                    # (2, 3, d), ...
     with tempfile.TemporaryDirectory(dir=files['forward'].parent) as tmp:
@@ -481,13 +498,15 @@ def onnx_two_pass(embed, finish, feed: dict, chunk: int) -> np.ndarray:
 # %% ../nbs/07_inference.ipynb #4d925123
 class OnnxRanker:
     "Score with an export of `Ranker.export`: onnxruntime and the featurizer from the sidecar."
-    def __init__(self, path, threads: int = 0):
+    def __init__(self, path, threads: int = 0, spin: bool = False):
         import onnxruntime as ort                      # optional: only an export's user needs it
         files = export_files(path)
         self.meta = json.loads(files['sidecar'].read_text())
         self.featurizer = Featurizer.from_state(self.meta['featurizer'])
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads            # 0: onnxruntime's default, every core
+        # idle threads that spin hold their cores: on a shared machine that slows everyone
+        opts.add_session_config_entry('session.intra_op.allow_spinning', '1' if spin else '0')
         self.sessions = {k: ort.InferenceSession(str(files[k]), opts,
                                                  providers=['CPUExecutionProvider'])
                          for k in ('forward', 'embed', 'finish')}

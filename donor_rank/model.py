@@ -5,6 +5,8 @@
 # %% ../nbs/03_model.ipynb #96d08081
 from __future__ import annotations
 import inspect
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from fastcore.basics import patch
 import torch
@@ -15,7 +17,7 @@ from .features import Batch, LIST_FIELDS
 # %% auto #0
 __all__ = ['NUM_EMBEDS', 'MODELS', 'Norm', 'MLP', 'CatEmbed', 'FeatureTokens', 'ContextEncoder', 'PiecewiseLinear',
            'CandidateEncoder', 'Interaction', 'list_stats', 'merge_stats', 'ListPool', 'RankerBase', 'raw_features',
-           'Wide', 'ListRanker', 'MLPScorer', 'build_model', 'pick_device', 'predict']
+           'Wide', 'ListRanker', 'MLPScorer', 'build_model', 'pick_device', 'predict', 'PatientScorer', 'score_pool']
 
 # %% ../nbs/03_model.ipynb #652ab6bb
 class Norm(nn.Module):
@@ -168,12 +170,17 @@ class CandidateEncoder(nn.Module):
         self.bias = nn.Parameter(torch.zeros(d))
         self.mlp = MLP(d, d, d, norm, dropout)
 
-    def forward(self, num, miss, cat, mask=None):  # (N, L, Cn), (N, L, Cn), (N, L, Cc) -> (N, L, d)
-        h = self.cat.summed(cat) + self.bias                              # (N, L, d)
+    def inputs(self, num, miss, cat):              # (..., Cn), (..., Cn), (..., Cc) -> (..., d)
+        "The candidate's features mapped to d, before the MLP."
+        h = self.cat.summed(cat) + self.bias                              # (..., d)
         if self.lin is not None:
-            h = h + self.lin(torch.cat([num, miss], -1))                  # (N, L, 2Cn) -> (N, L, d)
+            h = h + self.lin(torch.cat([num, miss], -1))                  # (..., 2Cn) -> (..., d)
         if self.pwl is not None:
-            h = h + self.pwl(num)                                         # (N, L, d)
+            h = h + self.pwl(num)                                         # (..., d)
+        return h
+
+    def forward(self, num, miss, cat, mask=None):  # (N, L, Cn), (N, L, Cn), (N, L, Cc) -> (N, L, d)
+        h = self.inputs(num, miss, cat)                                   # (N, L, d)
         return h + self.mlp(h, mask)
 
 # %% ../nbs/03_model.ipynb #82f87662
@@ -402,3 +409,113 @@ def predict(model, data: Batch, device, lists: int = 512, chunk: int | None = No
         scores[idx, :part_scores.shape[1]] = part_scores
     model.train(was_training)
     return scores
+
+# %% ../nbs/03_model.ipynb #cd0fcaac
+def _softmax(s):                                   # (..., k) -> (..., k), in place on a temporary
+    "Softmax over the last dim written out: torch's kernel is ~6x slower when that dim is ~10."
+    p = (s - s.amax(-1, keepdim=True)).exp_()
+    return p.div_(p.sum(-1, keepdim=True))
+
+class PatientScorer:
+    "A `ListRanker` (eval) folded for one patient: per-donor `embed` and `finish` on (rows, d)."
+    def __init__(self, model: 'ListRanker', b: Batch):
+        self.model = model
+        d = model.config['d']
+        t, x = model.context(b)                                           # (1, P, d), (1, d)
+        t, x = t[0], x[0]                                                 # (P, d), (d,)
+        attn = model.interact.attn
+        heads, dh = attn.num_heads, d // attn.num_heads
+        wq, wk, wv = attn.in_proj_weight.chunk(3)                         # 3 x (d, d)
+        bq, bk, bv = attn.in_proj_bias.chunk(3)                           # 3 x (d,)
+        k = (t @ wk.T + bk).view(-1, heads, dh)                           # (P, H, dh)
+        v = (t @ wv.T + bv).view(-1, heads, dh)                           # (P, H, dh)
+        scale = dh ** -0.5
+        self.shape = (heads, len(t))
+        self.att_w = torch.einsum('hed,phe->dhp', wq.view(heads, dh, d), k).reshape(d, -1) * scale
+        self.att_b = torch.einsum('he,phe->hp', bq.view(heads, dh), k).reshape(-1) * scale
+        wo = attn.out_proj.weight.view(d, heads, dh)                      # (d, H, dh)
+        self.att_v = torch.einsum('phe,dhe->hpd', v, wo).reshape(-1, d)   # (H*P, d)
+        self.att_o = attn.out_proj.bias                                   # (d,)
+        fc1 = model.interact.fuse.fc1
+        wc, wx, wm, wd = fc1.weight.split(d, 1)                           # 4 x (d_out, d)
+        self.fuse_w = ((wc + wd) + wm * x).T.contiguous()                 # (d, d_out)
+        self.fuse_b = x @ (wx - wd).T + fc1.bias                          # (d_out,)
+        self.wide = None
+        if model.wide is not None:
+            psi = raw_features(b.ctx_num, b.ctx_miss, b.ctx_cat, model.wide.ctx_cards)[0]  # (nx,)
+            v = model.wide.lin + model.wide.bil @ psi                      # (nc,)
+            n_num = b.cand_num.shape[-1]
+            self.wide = (v[:n_num], v[n_num:2 * n_num], v[2 * n_num:, None])   # num, miss, (cats, 1)
+        wh, wmean, wt = model.lists.mlp.fc1.weight.split(d, 1)            # 3 x (d_out, d)
+        self.list_w = (wh + wmean).T.contiguous()                         # (d, d_out)
+        self.list_parts = (wmean, wt, model.lists.mlp.fc1.bias)
+
+    def embed(self, num, miss, cat):               # (R, Cn), (R, Cn), (R, Cc) -> (R, d), (R,) | None
+        "Candidate embeddings after the interaction, and the wide scores, of one chunk of donors."
+        enc, inter = self.model.candidates, self.model.interact
+        h = enc.inputs(num, miss, cat)                                    # (R, d)
+        c = h + enc.mlp(h)                                                # (R, d)
+        s = torch.addmm(self.att_b, inter.ln(c), self.att_w)              # (R, H*P)
+        p = _softmax(s.view(len(c), *self.shape)).view(len(c), -1)        # (R, H*P)
+        c = c + torch.addmm(self.att_o, p, self.att_v)                    # (R, d)
+        h = c + inter.fuse.tail(torch.addmm(self.fuse_b, c, self.fuse_w))  # (R, d)
+        if self.wide is None:
+            return h, None
+        v_num, v_miss, v_cat = self.wide
+        rows = cat + enc.cat.offsets                                      # (R, Cc)
+        aux = num @ v_num + miss @ v_miss + F.embedding_bag(rows, v_cat, mode='sum')[:, 0]  # (R,)
+        return h, aux
+
+    def finish(self, h, aux, stats):               # (R, d), (R,) | None, whole list's -> (R,)
+        "Scores of one chunk against the statistics `(sum, count, max)` of the whole list."
+        total, count, top = stats
+        wmean, wt, bias = self.list_parts
+        mean = total / count.clamp(min=1)                                 # (d,)
+        top = torch.where(count > 0, top, 0.)                             # (d,)
+        y = torch.addmm(top @ wt.T - mean @ wmean.T + bias, h, self.list_w)   # (R, d_out)
+        h = h + self.model.lists.mlp.tail(y)                              # (R, d)
+        scores = self.model.head(h).squeeze(-1)                           # (R,)
+        return scores if aux is None else scores + aux
+
+# %% ../nbs/03_model.ipynb #d662ef06
+def _pool_stats(h):                                # (R, d) -> sum (d,), count (1,), max (d,)
+    "List statistics of a chunk of real donors (no mask: every row counts)."
+    return h.sum(0), h.new_full((1,), len(h)), h.amax(0)
+
+@torch.inference_mode()
+def score_pool(model: RankerBase, b: Batch, chunk: int = 8192, threads: int | None = None,
+               cache_mb: float = 1024) -> torch.Tensor:
+    "Scores (L,) of one patient's donors `b` (N=1), as `forward`'s; `threads` workers (None: cores)."
+    folded = isinstance(model, ListRanker) and not model.training and len(b) == 1
+    if not folded or not bool(b.mask.all()):
+        return model.score_chunked(b, chunk, cache_mb)[0]
+    one = PatientScorer(model, b)
+    num, miss, cat = b.cand_num[0], b.cand_miss[0], b.cand_cat[0]        # (L, Cn), (L, Cn), (L, Cc)
+    starts = range(0, len(num), chunk)
+    keep = len(num) * model.config['d'] * 4 <= cache_mb * 2**20          # pass 1's h kept for pass 2
+
+    def embed(i):
+        with torch.inference_mode():                                      # grad mode is per thread
+            torch.set_num_threads(1)                                      # one core per worker
+            h, aux = one.embed(num[i:i + chunk], miss[i:i + chunk], cat[i:i + chunk])
+            return (h, aux) if keep else None, _pool_stats(h)
+
+    out = num.new_empty(len(num))                                         # (L,)
+    def finish(k):
+        with torch.inference_mode():
+            torch.set_num_threads(1)
+            i = starts[k]
+            h, aux = kept[k] or one.embed(num[i:i + chunk], miss[i:i + chunk], cat[i:i + chunk])
+            out[i:i + len(h)] = one.finish(h, aux, stats)
+
+    before = torch.get_num_threads()
+    try:
+        with ThreadPoolExecutor(threads or os.cpu_count() or 1) as pool:
+            kept, parts = zip(*pool.map(embed, starts))                   # pass 1
+            stats = parts[0]
+            for part in parts[1:]:                                        # in chunk order
+                stats = merge_stats(stats, part)
+            list(pool.map(finish, range(len(starts))))                    # pass 2
+    finally:
+        torch.set_num_threads(before)
+    return out
