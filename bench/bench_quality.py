@@ -11,7 +11,7 @@ the model is trained once per `--configs` entry (`default` is the package's defa
 comma-separated TrainConfig overrides), and CatBoost YetiRank and LightGBM lambdarank on the same
 rows. The summary gives, per world and size, each ranker's mean top-1 and the paired difference
 of each model config minus CatBoost YetiRank with a 95% t interval over draws (Bonferroni over the
-configs); without CatBoost, against the first config. Draws 0-4 measure and never choose: settings
+rankers compared with CatBoost in the cell); without CatBoost, against the first config. Draws 0-4 measure and never choose: settings
 are picked on development draws (`--first-draw 200 --trees none`).
 Writes bench/out/quality.json with the machine, library versions and commit.
 """
