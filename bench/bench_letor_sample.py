@@ -1,6 +1,7 @@
 """The LETOR sample: NDCG@5 of the model, CatBoost YetiRank and LightGBM on LightGBM's example data.
 
-    .venv/bin/python bench/bench_letor_sample.py --dir PATH [--seeds 3] [--variant ...]
+    .venv/bin/python bench/bench_letor_sample.py --dir PATH [--seeds 3] [--configs ...]
+        [--dev-folds 4] [--trees none]
 
 PATH holds `rank.train`, `rank.train.query`, `rank.test` and `rank.test.query` from LightGBM's
 repository (`examples/lambdarank`, 201 training and 50 test queries, 46 features, grades 0-4). The
@@ -10,6 +11,9 @@ The training file's first 160 queries train every ranker, its last 41 are the va
 NDCG@5 (exponential gain). Each ranker runs with seeds 0 to `--seeds` - 1, the model once per
 `--configs` entry ('default', or TrainConfig overrides like 'num_embed=piecewise'); the summary
 gives the mean over seeds and the paired difference, each model config minus each tree ranker.
+`--dev-folds K` is the development mode that choices are made in: `rank.test` is never read;
+the training file's 201 queries are cut into K contiguous folds, each fold in turn is the test
+set, and of the rest the last fifth validates and the others train.
 Writes bench/out/letor_sample.json with the machine, library versions and commit.
 """
 from __future__ import annotations
@@ -29,16 +33,35 @@ from donor_rank.metrics import get_metric  # noqa: E402
 from donor_rank.train import TrainConfig, train  # noqa: E402
 
 
-def split_queries(src: Path, dst: Path, n_train: int) -> tuple[Path, Path]:
-    "Write `src`'s first `n_train` queries and the rest as two files with `.query` sidecars."
+def write_queries(src: Path, parts: dict, dst: Path) -> dict:
+    "Write the queries of `src` numbered in each `parts[name]` to `dst/name` with a `.query` sidecar."
     sizes = [int(s) for s in Path(str(src) + '.query').read_text().split()]
     lines = src.read_text().splitlines(keepends=True)
-    cut = sum(sizes[:n_train])
-    parts = {'train.txt': (lines[:cut], sizes[:n_train]), 'val.txt': (lines[cut:], sizes[n_train:])}
-    for name, (rows, groups) in parts.items():
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    out = {}
+    for name, queries in parts.items():
+        rows = [ln for q in queries for ln in lines[starts[q]:starts[q + 1]]]
         (dst / name).write_text(''.join(rows))
-        (dst / f'{name}.query').write_text('\n'.join(map(str, groups)) + '\n')
-    return dst / 'train.txt', dst / 'val.txt'
+        (dst / f'{name}.query').write_text('\n'.join(str(sizes[q]) for q in queries) + '\n')
+        out[name] = dst / name
+    return out
+
+
+def splits(src: Path, dst: Path, train_queries: int, dev_folds: int) -> list[dict]:
+    "Per split, the train, val and test files: the benchmark's one split, or `dev_folds` folds."
+    n = len(Path(str(src / 'rank.train') + '.query').read_text().split())
+    if not dev_folds:
+        parts = {'train.txt': range(train_queries), 'val.txt': range(train_queries, n)}
+        files = write_queries(src / 'rank.train', parts, dst)
+        return [dict(train=files['train.txt'], val=files['val.txt'], test=src / 'rank.test')]
+    out = []
+    for k, fold in enumerate(np.array_split(np.arange(n), dev_folds)):
+        rest = np.setdiff1d(np.arange(n), fold)
+        cut = len(rest) - len(rest) // 5
+        parts = {f'train{k}.txt': rest[:cut], f'val{k}.txt': rest[cut:], f'test{k}.txt': fold}
+        files = write_queries(src / 'rank.train', parts, dst)
+        out.append({s: files[f'{s}{k}.txt'] for s in ('train', 'val', 'test')})
+    return out
 
 
 def ndcg5(ds, scores: list[np.ndarray]) -> float:
@@ -56,36 +79,44 @@ def main():
     ap.add_argument('--train-queries', type=int, default=160)
     ap.add_argument('--configs', nargs='+', default=['default'],
                     help="model configs: 'default' or comma-separated TrainConfig overrides")
+    ap.add_argument('--dev-folds', type=int, default=0,
+                    help='development mode: K folds of the training file, rank.test never read')
+    ap.add_argument('--trees', default='catboost_yetirank,lightgbm', help="tree rankers, or 'none'")
     ap.add_argument('--out', default=str(Path(__file__).parent / 'out' / 'letor_sample.json'))
     a = ap.parse_args()
-    src = Path(a.dir)
+    for c in a.configs:
+        overrides(c)                                        # fail now on a bad override
+    peers = () if a.trees == 'none' else tuple(a.trees.split(','))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        tr_path, va_path = split_queries(src / 'rank.train', tmp, a.train_queries)
-        tr, va, te = read_svmlight(tr_path), read_svmlight(va_path), read_svmlight(src / 'rank.test')
-        for seed in range(a.seeds):
-            row = {'seed': seed}
-            for k, config in enumerate(a.configs):
-                out = tmp / f'run{seed}_{k}'
-                train(TrainConfig(train=str(tr_path), val=str(va_path), out=str(out), seed=seed,
-                                  progress=False, **overrides(config)))
-                row[config] = ndcg5(te, Ranker.load(out / 'best_model.pt').score(te))
-            row['catboost_yetirank'] = ndcg5(te, catboost_scores(tr, va, te, seed))
-            row['lightgbm'] = ndcg5(te, lightgbm_scores(tr, te, seed))
-            rows.append(row)
-            print(json.dumps(row))
-    peers = ('catboost_yetirank', 'lightgbm')
+        for fold, paths in enumerate(splits(Path(a.dir), tmp, a.train_queries, a.dev_folds)):
+            tr, va, te = (read_svmlight(paths[s]) for s in ('train', 'val', 'test'))
+            for seed in range(a.seeds):
+                row = {'fold': fold, 'seed': seed}
+                for k, config in enumerate(a.configs):
+                    out = tmp / f'run{fold}_{seed}_{k}'
+                    train(TrainConfig(train=str(paths['train']), val=str(paths['val']), out=str(out),
+                                      seed=seed, progress=False, **overrides(config)))
+                    row[config] = ndcg5(te, Ranker.load(out / 'best_model.pt').score(te))
+                if 'catboost_yetirank' in peers:
+                    row['catboost_yetirank'] = ndcg5(te, catboost_scores(tr, va, te, seed))
+                if 'lightgbm' in peers:
+                    row['lightgbm'] = ndcg5(te, lightgbm_scores(tr, te, seed))
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    if not peers:                                           # configs against the first one
+        peers = a.configs[:1]
     summary = {k: float(np.mean([r[k] for r in rows])) for k in (*a.configs, *peers)}
     for config in a.configs:
-        for p in peers:
+        for p in (q for q in peers if q != config):
             d = np.array([r[config] - r[p] for r in rows])
             summary[f'{config} - {p}'] = float(d.mean())
-            summary[f'{config}: seeds ahead of {p}'] = int((d > 0).sum())
+            summary[f'{config}: runs ahead of {p}'] = int((d > 0).sum())
     out = Path(a.out)
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({**environment(), 'queries': {'train': len(tr), 'val': len(va),
-                               'test': len(te)}, 'runs': rows, 'summary': summary}, indent=1))
+    out.write_text(json.dumps({**environment(), 'dev_folds': a.dev_folds, 'runs': rows,
+                               'summary': summary}, indent=1))
     print(json.dumps(summary, indent=1))
 
 

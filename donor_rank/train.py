@@ -35,8 +35,8 @@ log = logging.getLogger('donor_rank.train')
 # %% auto #0
 __all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'TrainConfig', 'Dist', 'init_dist', 'epoch_order', 'epoch_batches',
            'make_scheduler', 'auto_batch', 'choice_target', 'choice_target_flat', 'rolled', 'cat_batches', 'batch_loss',
-           'evaluate', 'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run',
-           'read_splits', 'setup', 'resume', 'open_run_folder', 'train_epoch', 'validate', 'record', 'save',
+           'jitter', 'evaluate', 'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign',
+           'Run', 'read_splits', 'setup', 'resume', 'open_run_folder', 'train_epoch', 'validate', 'record', 'save',
            'progress_bar', 'log_tensorboard', 'close_tensorboard', 'train', 'lr_sweep', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/06_train.ipynb #6a232061
@@ -75,6 +75,8 @@ class TrainConfig:
                           '(plus a learned piecewise-linear function of each)')
     log_skew: float = _opt(1.0, 'positive numbers skewed more than this are standardised on the '
                            'log scale (inf = never)')
+    noise: float = _opt(0.0, "std of Gaussian noise added to candidates' standardised numbers "
+                        'while training (0 = off)')
     warmup: float = _opt(0.05, 'fraction of all steps spent warming up')
     clip: float = _opt(1.0, 'gradient-norm clip')
     ema_epochs: float = _opt(2.0, 'evaluate and save a moving average of the weights over about '
@@ -122,6 +124,8 @@ def check(self: TrainConfig) -> TrainConfig:
         raise ValueError(f'--num-embed must be one of {names}, got {self.num_embed!r}')
     if self.supervision not in SUPERVISIONS:
         raise ValueError(f"--supervision must be graded or choice, got {self.supervision!r}")
+    if not self.noise >= 0:
+        raise ValueError(f'--noise must be at least 0, got {self.noise}')
     if self.negatives < 0:
         raise ValueError(f'--negatives must be at least 0, got {self.negatives}')
     if self.gain not in GAINS:
@@ -230,6 +234,15 @@ def batch_loss(model, mb: Batch, loss_fn, negatives: int = 0) -> torch.Tensor:
     neg = s[n:].reshape(m, n, -1).permute(1, 0, 2).reshape(n, -1)          # (batch, m*list)
     neg_mask = torch.cat([torch.roll(mb.mask, k, 0) for k in range(1, m + 1)], 1)
     return loss_fn(s[:n], mb.target, mb.mask, neg_scores=neg, neg_mask=neg_mask)
+
+# %% ../nbs/06_train.ipynb #dbbedaa0
+def jitter(b: Batch, std: float) -> Batch:
+    "The batch with Gaussian noise of `std` on the candidates' numbers that are present."
+    if std == 0:
+        return b
+    keep = (b.cand_miss == 0) & b.mask[..., None]                 # (batch, list, Cn)
+    noise = torch.randn_like(b.cand_num) * std * keep
+    return replace(b, cand_num=b.cand_num + noise)
 
 # %% ../nbs/06_train.ipynb #2d8ef6d3
 def evaluate(model, data: Batch, loss_fn, device, ctx: Dist = Dist(),
@@ -498,7 +511,7 @@ def train_epoch(run: Run, epoch: int) -> tuple[float, np.ndarray]:
     count, norms = 0, []
     total = torch.zeros((), dtype=torch.float64, device=run.device)
     for step, idx in enumerate(batches):
-        mb = run.train_data[idx].to(run.device)
+        mb = jitter(run.train_data[idx].to(run.device), run.cfg.noise)
         loss = batch_loss(run.net, mb, run.loss_fn, run.cfg.negatives)
         bad = (~torch.isfinite(loss.detach())).to(torch.float32)
         if run.ctx.world > 1:
