@@ -34,10 +34,11 @@ log = logging.getLogger('donor_rank.train')
 
 # %% auto #0
 __all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'TrainConfig', 'Dist', 'init_dist', 'epoch_order', 'epoch_batches',
-           'make_scheduler', 'auto_batch', 'choice_target', 'choice_target_flat', 'rolled', 'cat_batches', 'batch_loss',
-           'jitter', 'evaluate', 'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign',
-           'Run', 'read_splits', 'setup', 'resume', 'open_run_folder', 'train_epoch', 'validate', 'record', 'save',
-           'progress_bar', 'log_tensorboard', 'close_tensorboard', 'train', 'lr_sweep', 'plot_lr_find', 'lr_find']
+           'make_scheduler', 'auto_batch', 'auto_lr', 'choice_target', 'choice_target_flat', 'rolled', 'cat_batches',
+           'batch_loss', 'jitter', 'evaluate', 'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError',
+           'monitor_sign', 'Run', 'read_splits', 'setup', 'resume', 'open_run_folder', 'train_epoch', 'validate',
+           'record', 'save', 'progress_bar', 'log_tensorboard', 'close_tensorboard', 'train', 'lr_sweep',
+           'plot_lr_find', 'lr_find']
 
 # %% ../nbs/06_train.ipynb #6a232061
 def _opt(default, help: str):
@@ -62,7 +63,8 @@ class TrainConfig:
                      "'contrastive(tau=0.1)'")
     model: str = _opt('listranker', "'listranker' or the 'mlp' baseline")
     epochs: int = _opt(15, 'passes over the training data')
-    lr: float = _opt(4e-2, 'peak learning rate (AdamW)')
+    lr: float = _opt(4e-2, 'peak learning rate (AdamW); 0 = auto: 0.04 at a batch of 128 lists, '
+                     'scaled with the square root of the batch')
     batch_size: int = _opt(0, 'lists per optimiser step, the global batch under DDP (0 = auto: '
                             'about 16 steps an epoch, 16 to 128 lists)')
     weight_decay: float = _opt(1e-2, "AdamW's decoupled weight decay")
@@ -108,8 +110,8 @@ def check(self: TrainConfig) -> TrainConfig:
         raise ValueError(f'--epochs must be at least 1, got {self.epochs}')
     if self.batch_size < 0:
         raise ValueError(f'--batch-size must be at least 1, or 0 for auto, got {self.batch_size}')
-    if not self.lr > 0:
-        raise ValueError(f'--lr must be positive, got {self.lr}')
+    if not self.lr >= 0:
+        raise ValueError(f'--lr must be positive, or 0 for auto, got {self.lr}')
     if not 0 <= self.dropout < 1:
         raise ValueError(f'--dropout must be in [0, 1), got {self.dropout}')
     if math.isnan(self.log_skew):
@@ -194,6 +196,11 @@ def make_scheduler(opt, total_steps: int, warmup: float = 0.05):
 def auto_batch(n: int) -> int:
     "The default global batch for `n` training lists: about 16 steps an epoch, 16 to 128 lists."
     return int(min(128, max(16, 2 ** round(math.log2(max(n, 1) / 16)))))
+
+# %% ../nbs/06_train.ipynb #fe718b1f
+def auto_lr(batch: int, base: float = 4e-2, at: int = 128) -> float:
+    "The learning rate for `lr=0`: `base` at a global batch of `at` lists, scaled by sqrt(batch / at)."
+    return base * math.sqrt(batch / at)
 
 # %% ../nbs/06_train.ipynb #916b5730
 SUPERVISIONS = ('graded', 'choice')
@@ -457,7 +464,8 @@ def setup(cfg: TrainConfig) -> Run:
     batch_size = max(1, math.ceil(global_batch / ctx.world))
     steps = math.ceil(math.ceil(len(train_data) / ctx.world) / batch_size)
     fused = device.type in ('cpu', 'cuda')                      # one kernel for all parameters
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
+    lr = cfg.lr or auto_lr(global_batch)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=cfg.weight_decay,
                             fused=fused)
     sched = make_scheduler(opt, steps * cfg.epochs, cfg.warmup)
     ema = None
