@@ -66,6 +66,9 @@ def summarise(df: pd.DataFrame, configs: list) -> list:
         row.update({f'{r}_top1': float(v) for r, v in g.groupby('ranker').top1.mean().items()})
         row.update({f'{r}_seconds': float(v) for r, v in g.groupby('ranker').seconds.mean().items()})
         ref = 'catboost_yetirank' if 'catboost_yetirank' in set(g.ranker) else configs[0]
+        if g.ranker.nunique() < 2:                          # one ranker: nothing to pair
+            out.append(row)
+            continue
         tab = paired_diffs(g, 'top1', 'ranker', ref)
         for c in configs:
             if c in tab.index:
