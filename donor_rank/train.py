@@ -63,7 +63,7 @@ class TrainConfig:
                      "'contrastive(tau=0.1)'")
     model: str = _opt('listranker', "'listranker' or the 'mlp' baseline")
     epochs: int = _opt(15, 'passes over the training data')
-    lr: float = _opt(4e-2, 'peak learning rate (AdamW); 0 = auto: 0.04 at a batch of 128 lists, '
+    lr: float = _opt(0.0, 'peak learning rate (AdamW); 0 = auto: 0.04 at a batch of 128 lists, '
                      'scaled with the square root of the batch')
     batch_size: int = _opt(0, 'lists per optimiser step, the global batch under DDP (0 = auto: '
                             'about 16 steps an epoch, 16 to 128 lists)')
@@ -73,7 +73,7 @@ class TrainConfig:
     heads: int = _opt(4, 'attention heads of the list ranker')
     norm: str = _opt('layer', 'layer | batch | none')
     wide: bool = _opt(True, "the list ranker's linear + bilinear 'wide' path (--no-wide: ablation)")
-    num_embed: str = _opt('linear', "candidates' numbers: 'linear' (one slope each) or 'piecewise' "
+    num_embed: str = _opt('piecewise', "candidates' numbers: 'linear' (one slope each) or 'piecewise' "
                           '(plus a learned piecewise-linear function of each)')
     log_skew: float = _opt(1.0, 'positive numbers skewed more than this are standardised on the '
                            'log scale (inf = never)')
