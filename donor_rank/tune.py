@@ -14,7 +14,7 @@ from pathlib import Path
 import optuna
 
 from .io import atomic_write
-from .train import TrainConfig, TrainingError, MONITORS, monitor_sign, train
+from .train import TrainConfig, TrainingError, MONITORS, auto_lr, monitor_sign, train
 from .study import run_parallel
 
 # %% auto #0
@@ -159,6 +159,8 @@ def base_values(base: TrainConfig, space: dict) -> dict:
     out = {}
     for name, entry in space.items():
         v = getattr(base, name)
+        if name == 'lr' and v == 0 and base.batch_size:      # auto: the rate it stands for
+            v = auto_lr(base.batch_size)
         inside = v in entry[1] if entry[0] == 'cat' else entry[1] <= v <= entry[2]
         if inside:
             out[name] = v
