@@ -4,7 +4,7 @@
         [--dev-folds 4] [--trees none]
 
 PATH holds `rank.train`, `rank.train.query`, `rank.test` and `rank.test.query` from LightGBM's
-repository (`examples/lambdarank`, 201 training and 50 test queries, 46 features, grades 0-4). The
+repository (`examples/lambdarank`, 201 training and 50 test queries, 300 sparse features, grades 0-4). The
 benchmark never downloads them: a user who has the repository points `--dir` at that folder.
 The training file's first 160 queries train every ranker, its last 41 are the validation set
 (early stopping), and all rankers are scored on the test file's 50 queries with the package's
