@@ -425,9 +425,7 @@ def _gather_sum(self: CatEmbed, cat):              # (..., Pc) long -> (..., d)
 
 def _gather_pwl(self: PiecewiseLinear, num):        # (..., Pn) -> (..., d)
     "`PiecewiseLinear.forward` with its bag as two gathers and a weighted sum (no ONNX `Loop`)."
-    x = num.clamp(-self.span, self.span)                                  # (..., Pn)
-    segment = (torch.special.ndtr(x) * self.bins).long().clamp(max=self.bins - 1)
-    rows = segment + self.offsets                                         # (..., Pn)
+    x, rows = self.rows(num)                                              # (..., Pn)
     table = self.tables()                                                 # (2 * Pn * bins, k)
     start = table[rows]                                                   # (..., Pn, k)
     slope = table[rows + self.rise.shape[0] * self.bins]                  # (..., Pn, k)
