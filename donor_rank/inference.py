@@ -23,7 +23,7 @@ from fastcore.basics import patch
 from .schema import (CheckpointError, DataError, Dataset, validate_example, feature_order,
                                name_list)
 from .features import Featurizer, Batch, MISSING, UNKNOWN, LIST_FIELDS
-from .model import (CatEmbed, pick_device, list_stats, score_pool,
+from .model import (CatEmbed, PiecewiseLinear, pick_device, list_stats, score_pool,
                               predict as predict_lists)
 from .metrics import compute_metrics
 from .calibration import choice_proba
@@ -423,12 +423,22 @@ def _gather_sum(self: CatEmbed, cat):              # (..., Pc) long -> (..., d)
     "`CatEmbed.summed` as a gather then a sum over the features (exports as two ONNX ops)."
     return self.emb(cat + self.offsets).sum(-2)
 
+def _gather_pwl(self: PiecewiseLinear, num):        # (..., Pn) -> (..., d)
+    "`PiecewiseLinear.forward` with its bag as two gathers and a weighted sum (no ONNX `Loop`)."
+    x, rows = self.rows(num)                                              # (..., Pn)
+    table = self.tables()                                                 # (2 * Pn * bins, k)
+    start = table[rows]                                                   # (..., Pn, k)
+    slope = table[rows + self.rise.shape[0] * self.bins]                  # (..., Pn, k)
+    return self.proj((start + slope * x[..., None]).sum(-2))              # (..., d)
+
 def export_copy(model: torch.nn.Module) -> torch.nn.Module:
-    "A CPU, eval-mode copy of `model` for export: category sums as gather + sum, not a bag."
+    "A CPU, eval-mode copy of `model` for export: the embedding bags as gathers and sums."
     model = copy.deepcopy(model).cpu().eval()
     for m in model.modules():
         if isinstance(m, CatEmbed):
             m.summed = MethodType(_gather_sum, m)                         # this copy only
+        if isinstance(m, PiecewiseLinear):
+            m.forward = MethodType(_gather_pwl, m)
     return model
 
 # %% ../nbs/07_inference.ipynb #d18e330e

@@ -142,10 +142,14 @@ class PiecewiseLinear(nn.Module):
         start = below - self.edges[:-1, None] * slope                         # (Pn, bins, k)
         return torch.cat([start.flatten(0, 1), slope.flatten(0, 1)])
 
-    def forward(self, num):                        # (..., Pn) -> (..., d)
-        x = num.reshape(-1, num.shape[-1]).clamp(-self.span, self.span)       # (rows, Pn)
+    def rows(self, num):                           # (..., Pn) -> (..., Pn), (..., Pn)
+        "Each number clamped to the grid, and the row of its bin in `tables`."
+        x = num.clamp(-self.span, self.span)
         segment = (torch.special.ndtr(x) * self.bins).long().clamp_(max=self.bins - 1)
-        rows = segment + self.offsets                                         # (rows, Pn)
+        return x, segment + self.offsets
+
+    def forward(self, num):                        # (..., Pn) -> (..., d)
+        x, rows = self.rows(num.reshape(-1, num.shape[-1]))                   # (rows, Pn)
         rows = torch.cat([rows, rows + self.rise.shape[0] * self.bins], 1)    # (rows, 2Pn)
         weights = torch.cat([torch.ones_like(x), x], 1)                       # (rows, 2Pn)
         out = F.embedding_bag(rows, self.tables(), per_sample_weights=weights, mode='sum')
