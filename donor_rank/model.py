@@ -148,11 +148,15 @@ class PiecewiseLinear(nn.Module):
         segment = (torch.special.ndtr(x) * self.bins).long().clamp_(max=self.bins - 1)
         return x, segment + self.offsets
 
+    def bag(self, num, table):                     # (R, Pn), (2 * Pn * bins, e) -> (R, e)
+        "Sum over the numbers of their bins' rows of `table`: intercept plus slope times the number."
+        x, rows = self.rows(num)                                              # (R, Pn)
+        rows = torch.cat([rows, rows + self.rise.shape[0] * self.bins], 1)    # (R, 2Pn)
+        weights = torch.cat([torch.ones_like(x), x], 1)                       # (R, 2Pn)
+        return F.embedding_bag(rows, table, per_sample_weights=weights, mode='sum')
+
     def forward(self, num):                        # (..., Pn) -> (..., d)
-        x, rows = self.rows(num.reshape(-1, num.shape[-1]))                   # (rows, Pn)
-        rows = torch.cat([rows, rows + self.rise.shape[0] * self.bins], 1)    # (rows, 2Pn)
-        weights = torch.cat([torch.ones_like(x), x], 1)                       # (rows, 2Pn)
-        out = F.embedding_bag(rows, self.tables(), per_sample_weights=weights, mode='sum')
+        out = self.bag(num.reshape(-1, num.shape[-1]), self.tables())         # (rows, k)
         return self.proj(out).reshape(*num.shape[:-1], -1)                    # (..., d)
 
 # %% ../nbs/03_model.ipynb #1dd354dc
@@ -174,12 +178,12 @@ class CandidateEncoder(nn.Module):
         self.bias = nn.Parameter(torch.zeros(d))
         self.mlp = MLP(d, d, d, norm, dropout)
 
-    def inputs(self, num, miss, cat):              # (..., Cn), (..., Cn), (..., Cc) -> (..., d)
-        "The candidate's features mapped to d, before the MLP."
+    def inputs(self, num, miss, cat, pwl: bool = True):   # (..., Cn), (..., Cn), (..., Cc) -> (..., d)
+        "The candidate's features mapped to d, before the MLP (`pwl=False`: without the encoding)."
         h = self.cat.summed(cat) + self.bias                              # (..., d)
         if self.lin is not None:
             h = h + self.lin(torch.cat([num, miss], -1))                  # (..., 2Cn) -> (..., d)
-        if self.pwl is not None:
+        if self.pwl is not None and pwl:
             h = h + self.pwl(num)                                         # (..., d)
         return h
 
@@ -453,11 +457,15 @@ class PatientScorer:
         wh, wmean, wt = model.lists.mlp.fc1.weight.split(d, 1)            # 3 x (d_out, d)
         self.list_w = (wh + wmean).T.contiguous()                         # (d, d_out)
         self.list_parts = (wmean, wt, model.lists.mlp.fc1.bias)
+        pwl = model.candidates.pwl
+        self.pwl_table = None if pwl is None else pwl.proj(pwl.tables())  # (2 * Cn * bins, d)
 
     def embed(self, num, miss, cat):               # (R, Cn), (R, Cn), (R, Cc) -> (R, d), (R,) | None
         "Candidate embeddings after the interaction, and the wide scores, of one chunk of donors."
         enc, inter = self.model.candidates, self.model.interact
-        h = enc.inputs(num, miss, cat)                                    # (R, d)
+        h = enc.inputs(num, miss, cat, pwl=self.pwl_table is None)        # (R, d)
+        if self.pwl_table is not None:
+            h = h + enc.pwl.bag(num, self.pwl_table)                      # (R, d): projection folded
         c = h + enc.mlp(h)                                                # (R, d)
         s = torch.addmm(self.att_b, inter.ln(c), self.att_w)              # (R, H*P)
         p = _softmax(s.view(len(c), *self.shape)).view(len(c), -1)        # (R, H*P)
