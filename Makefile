@@ -59,13 +59,13 @@ bench: install
 	$(PY) bench/bench_features.py
 	$(PY) bench/bench_lightgbm_signal.py
 	$(PY) bench/bench_ranking.py
-	$(PY) bench/bench_quality.py --configs default num_embed=piecewise,lr=0
+	$(PY) bench/bench_quality.py --configs default num_embed=linear,lr=0.04
 	$(PY) bench/bench_train_speed.py --sizes 2000 20000 --no-profile --no-serving
 	$(PY) bench/bench_score_pool.py --repeat 3
 	$(PY) bench/bench_read.py --rows 120000 240000 480000 1900000 3700000 --sklearn-max-rows 240000 \
 	  --epoch --clean
 	$(PY) bench/bench_read_json.py
-	$(if $(LETOR_DIR),$(PY) bench/bench_letor_sample.py --dir $(LETOR_DIR) --configs default num_embed=piecewise,lr=0)
+	$(if $(LETOR_DIR),$(PY) bench/bench_letor_sample.py --dir $(LETOR_DIR) --configs default num_embed=linear,lr=0.04)
 
 # The analysis notebooks, run in full (nbdev_test runs them reduced); outputs are committed.
 ANALYSIS := nbs/10_failure_diagnosis.ipynb nbs/11_loss_ablation.ipynb nbs/12_sensitivity.ipynb \
