@@ -20,8 +20,8 @@ from .schema import Columns, DataError, Dataset
 from .io import example_list, frame_from_dicts, frames
 
 # %% auto #0
-__all__ = ['UNKNOWN', 'MISSING', 'LIST_FIELDS', 'infer_kind', 'num_values', 'bool_values', 'cat_keys', 'fit_feature', 'wants_log',
-           'encode_feature', 'Batch', 'Lists', 'Featurizer']
+__all__ = ['UNKNOWN', 'MISSING', 'SCALES', 'LIST_FIELDS', 'infer_kind', 'num_values', 'bool_values', 'cat_keys', 'fit_feature',
+           'wants_log', 'encode_feature', 'rank_knots', 'Batch', 'Lists', 'Featurizer']
 
 # %% ../nbs/02_features.ipynb #1b20bf1a
 _NUMERIC = ('integer', 'floating', 'mixed-integer-float', 'decimal', 'empty')
@@ -111,8 +111,9 @@ def fit_feature(
     min_count: int = 1,
     max_categories: int | None = None,
     log: bool = False,
+    scale: str = 'standard',
 ) -> dict:
-    "The fitted spec of one feature as plain values: name, kind, mean, std, vocab (`log`: below)."
+    "The fitted spec of one feature as plain values: name, kind, mean, std, vocab (`log`, `scale`: below)."
     kind = infer_kind(s)
     spec = dict(name=str(name), kind=kind, mean=0.0, std=1.0, vocab=[])
     if kind == 'number':
@@ -128,6 +129,8 @@ def fit_feature(
             spec['mean'] = float(v.mean())
             sd = float(v.std())
             spec['std'] = sd if sd > 1e-12 else 1.0
+        if scale == 'quantile' and len(v):
+            spec['knots'] = [x.tolist() for x in rank_knots(v)]
     elif kind == 'category':
         k = pd.Series(cat_keys(s), dtype=object).dropna().value_counts()
         k = k[k >= min_count]
@@ -168,10 +171,23 @@ def encode_feature(spec: dict, s: pd.Series | None, n: int) -> tuple[np.ndarray,
     miss = np.isnan(v)
     if spec.get('log') is not None:
         v = np.log(np.maximum(v, spec['log']))  # training minimum as floor; NaN stays NaN
-    if spec['kind'] == 'number':
+    if spec['kind'] == 'number' and 'knots' in spec:
+        v = np.interp(v, *spec['knots'])        # the training ranks' normal scores; NaN stays NaN
+    elif spec['kind'] == 'number':
         v = (v - spec['mean']) / spec['std']
     v = np.where(miss, 0.0, v)  # not in place: pandas may hand back a read-only view
     return v.astype(np.float32), miss.astype(np.float32)
+
+# %% ../nbs/02_features.ipynb #c813597b
+SCALES = ('standard', 'quantile')
+
+def rank_knots(v: np.ndarray, k: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    "Up to `k` distinct values of `v` and the normal scores of their mid-ranks (the first and last kept)."
+    u, count = np.unique(v, return_counts=True)                        # sorted distinct values
+    mid = (np.cumsum(count) - count / 2) / len(v)                      # mid-rank share, in (0, 1)
+    keep = np.unique(np.searchsorted(mid, np.linspace(mid[0], mid[-1], k)))
+    score = torch.special.ndtri(torch.from_numpy(mid[keep])).numpy()
+    return u[keep].astype(np.float64), score.astype(np.float64)
 
 # %% ../nbs/02_features.ipynb #eb7fa13e
 LIST_FIELDS = ('cand_num', 'cand_miss', 'cand_cat', 'mask', 'target', 'utility')
@@ -279,13 +295,15 @@ class Lists:
                      pad(self.utility, np.nan))
 
 # %% ../nbs/02_features.ipynb #c0bd55b2
-def _fit_block(df: pd.DataFrame, min_count: int, max_categories, log_skew: float = 1.0) -> list:
-    "Specs of every column of `df` plus `log(x)` copies; numbers and bools first, then categories."
-    specs = [fit_feature(c, df[c], min_count, max_categories) for c in df.columns]
+def _fit_block(df: pd.DataFrame, min_count: int, max_categories, log_skew: float = 1.0,
+               scale: str = 'standard') -> list:
+    "Specs of every column of `df` plus `log(x)` copies (z-scores only); numbers and bools first."
+    specs = [fit_feature(c, df[c], min_count, max_categories, scale=scale) for c in df.columns]
     specs += [
         fit_feature(sp['name'], df[c], log=True)
         for sp, c in zip(list(specs), df.columns)
-        if sp['kind'] == 'number' and f'log({c})' not in df.columns and wants_log(df[c], log_skew)
+        if sp['kind'] == 'number' and f'log({c})' not in df.columns and scale == 'standard'
+        and wants_log(df[c], log_skew)
     ]
     return sorted(specs, key=lambda s: (s['kind'] == 'category', s['name']))
 
@@ -315,9 +333,13 @@ class Featurizer:
     "Fit on the training split; `encode` examples (or `encode_frame` a search) into a `Batch`."
 
     def __init__(
-        self, min_count: int = 1, max_categories: int | None = None, log_skew: float = 1.0
+        self, min_count: int = 1, max_categories: int | None = None, log_skew: float = 1.0,
+        scale: str = 'standard',
     ):
+        if scale not in SCALES:
+            raise ValueError(f"scale must be one of {', '.join(SCALES)}, got {scale!r}")
         self.min_count, self.max_categories, self.log_skew = min_count, max_categories, log_skew
+        self.scale = scale
         self.context, self.candidate = None, None  # lists of feature specs once fitted
 
     def fit(self, data) -> 'Featurizer':
@@ -325,8 +347,9 @@ class Featurizer:
         ctx, cand, _ = frames(data)
         if not len(ctx):
             raise DataError("cannot fit a featurizer on an empty dataset")
-        self.context = _fit_block(ctx, self.min_count, self.max_categories, self.log_skew)
-        self.candidate = _fit_block(cand, self.min_count, self.max_categories, self.log_skew)
+        fit = lambda df: _fit_block(df, self.min_count, self.max_categories, self.log_skew, self.scale)
+        self.context = fit(ctx)
+        self.candidate = fit(cand)
         return self
 
     def _check(self):
@@ -469,6 +492,7 @@ def state_dict(self: Featurizer) -> dict:
         min_count=self.min_count,
         max_categories=self.max_categories,
         log_skew=self.log_skew,
+        scale=self.scale,
         context=cp(self.context),
         candidate=cp(self.candidate),
     )
@@ -479,7 +503,8 @@ def from_state(cls: Featurizer, d: dict) -> Featurizer:
     "A fitted featurizer from `state_dict()` output."
     if not isinstance(d, dict) or d.get('format') != 'donor_rank.features':
         raise ValueError("not a donor_rank featurizer state")
-    f = cls(d.get('min_count', 1), d.get('max_categories'), d.get('log_skew', 1.0))
+    f = cls(d.get('min_count', 1), d.get('max_categories'), d.get('log_skew', 1.0),
+            d.get('scale', 'standard'))
     f.context = [dict(s) for s in d['context']]
     f.candidate = [dict(s) for s in d['candidate']]
     return f

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from .schema import DataError, CheckpointError
 from .io import atomic_write, read_dataset
-from .features import Featurizer, Batch, Lists, LIST_FIELDS
+from .features import Featurizer, Batch, Lists, LIST_FIELDS, SCALES
 from .model import NUM_EMBEDS, build_model, pick_device, predict
 from .checkpoint import save_checkpoint, load_checkpoint, checkpoint_dict
 from .losses import get_loss, top_grade, GAINS
@@ -75,6 +75,8 @@ class TrainConfig:
     wide: bool = _opt(True, "the list ranker's linear + bilinear 'wide' path (--no-wide: ablation)")
     num_embed: str = _opt('piecewise', "candidates' numbers: 'linear' (one slope each) or 'piecewise' "
                           '(plus a learned piecewise-linear function of each)')
+    scale: str = _opt('standard', "numbers: 'standard' (z-scores) or 'quantile' (normal scores of "
+                      'their training ranks; for sparse, heavy-tailed features)')
     log_skew: float = _opt(1.0, 'positive numbers skewed more than this are standardised on the '
                            'log scale (inf = never)')
     noise: float = _opt(0.0, "std of Gaussian noise added to candidates' standardised numbers "
@@ -124,6 +126,8 @@ def check(self: TrainConfig) -> TrainConfig:
     if self.num_embed not in NUM_EMBEDS:
         names = ', '.join(NUM_EMBEDS)
         raise ValueError(f'--num-embed must be one of {names}, got {self.num_embed!r}')
+    if self.scale not in SCALES:
+        raise ValueError(f"--scale must be standard or quantile, got {self.scale!r}")
     if self.supervision not in SUPERVISIONS:
         raise ValueError(f"--supervision must be graded or choice, got {self.supervision!r}")
     if not self.noise >= 0:
@@ -449,7 +453,7 @@ def setup(cfg: TrainConfig) -> Run:
         _check_resume(ck, cfg, last)
         feat = Featurizer.from_state(ck['featurizer'])
     else:
-        feat = Featurizer(log_skew=cfg.log_skew).fit(tr)
+        feat = Featurizer(log_skew=cfg.log_skew, scale=cfg.scale).fit(tr)
     train_data = feat.encode_lists(tr)                          # padded per minibatch, not here
     del tr                                                      # the raw columns are not needed
     if cfg.supervision == 'choice':
