@@ -21,7 +21,7 @@ from .io import example_list, frame_from_dicts, frames
 
 # %% auto #0
 __all__ = ['UNKNOWN', 'MISSING', 'SCALES', 'LIST_FIELDS', 'infer_kind', 'num_values', 'bool_values', 'cat_keys', 'fit_feature',
-           'wants_log', 'encode_feature', 'rank_knots', 'Batch', 'Lists', 'Featurizer']
+           'wants_log', 'encode_feature', 'is_sparse', 'rank_knots', 'Batch', 'Lists', 'Featurizer']
 
 # %% ../nbs/02_features.ipynb #1b20bf1a
 _NUMERIC = ('integer', 'floating', 'mixed-integer-float', 'decimal', 'empty')
@@ -129,7 +129,7 @@ def fit_feature(
             spec['mean'] = float(v.mean())
             sd = float(v.std())
             spec['std'] = sd if sd > 1e-12 else 1.0
-        if scale == 'quantile' and len(v):
+        if len(v) and (scale == 'quantile' or scale == 'auto' and is_sparse(v)):
             spec['knots'] = [x.tolist() for x in rank_knots(v)]
     elif kind == 'category':
         k = pd.Series(cat_keys(s), dtype=object).dropna().value_counts()
@@ -179,7 +179,12 @@ def encode_feature(spec: dict, s: pd.Series | None, n: int) -> tuple[np.ndarray,
     return v.astype(np.float32), miss.astype(np.float32)
 
 # %% ../nbs/02_features.ipynb #c813597b
-SCALES = ('standard', 'quantile')
+SCALES = ('standard', 'quantile', 'auto')
+
+def is_sparse(v: np.ndarray, share: float = 0.5, distinct: int = 20) -> bool:
+    "Whether one value (typically 0) holds at least `share` of `v` and the rest spread over `distinct`+ values."
+    u, count = np.unique(v, return_counts=True)
+    return len(u) >= distinct and count.max() >= share * len(v)
 
 def rank_knots(v: np.ndarray, k: int = 256) -> tuple[np.ndarray, np.ndarray]:
     "Up to `k` distinct values of `v` and the normal scores of their mid-ranks (the first and last kept)."
@@ -297,12 +302,12 @@ class Lists:
 # %% ../nbs/02_features.ipynb #c0bd55b2
 def _fit_block(df: pd.DataFrame, min_count: int, max_categories, log_skew: float = 1.0,
                scale: str = 'standard') -> list:
-    "Specs of every column of `df` plus `log(x)` copies (z-scores only); numbers and bools first."
+    "Specs of every column of `df` plus `log(x)` copies of z-scored ones; numbers and bools first."
     specs = [fit_feature(c, df[c], min_count, max_categories, scale=scale) for c in df.columns]
     specs += [
         fit_feature(sp['name'], df[c], log=True)
         for sp, c in zip(list(specs), df.columns)
-        if sp['kind'] == 'number' and f'log({c})' not in df.columns and scale == 'standard'
+        if sp['kind'] == 'number' and 'knots' not in sp and f'log({c})' not in df.columns
         and wants_log(df[c], log_skew)
     ]
     return sorted(specs, key=lambda s: (s['kind'] == 'category', s['name']))

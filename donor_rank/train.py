@@ -75,8 +75,8 @@ class TrainConfig:
     wide: bool = _opt(True, "the list ranker's linear + bilinear 'wide' path (--no-wide: ablation)")
     num_embed: str = _opt('piecewise', "candidates' numbers: 'linear' (one slope each) or 'piecewise' "
                           '(plus a learned piecewise-linear function of each)')
-    scale: str = _opt('standard', "numbers: 'standard' (z-scores) or 'quantile' (normal scores of "
-                      'their training ranks; for sparse, heavy-tailed features)')
+    scale: str = _opt('auto', "numbers: 'standard' (z-scores), 'quantile' (normal scores of their "
+                      "training ranks) or 'auto' (quantile for sparse numbers only)")
     log_skew: float = _opt(1.0, 'positive numbers skewed more than this are standardised on the '
                            'log scale (inf = never)')
     noise: float = _opt(0.0, "std of Gaussian noise added to candidates' standardised numbers "
@@ -127,7 +127,7 @@ def check(self: TrainConfig) -> TrainConfig:
         names = ', '.join(NUM_EMBEDS)
         raise ValueError(f'--num-embed must be one of {names}, got {self.num_embed!r}')
     if self.scale not in SCALES:
-        raise ValueError(f"--scale must be standard or quantile, got {self.scale!r}")
+        raise ValueError(f"--scale must be standard, quantile or auto, got {self.scale!r}")
     if self.supervision not in SUPERVISIONS:
         raise ValueError(f"--supervision must be graded or choice, got {self.supervision!r}")
     if not self.noise >= 0:
