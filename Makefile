@@ -65,7 +65,7 @@ bench: install
 	$(PY) bench/bench_read.py --rows 120000 240000 480000 1900000 3700000 --sklearn-max-rows 240000 \
 	  --epoch --clean
 	$(PY) bench/bench_read_json.py
-	$(if $(LETOR_DIR),$(PY) bench/bench_letor_sample.py --dir $(LETOR_DIR) --configs default num_embed=linear,lr=0.04)
+	$(if $(LETOR_DIR),$(PY) bench/bench_letor_sample.py --dir $(LETOR_DIR) --configs default num_embed=linear,lr=0.04 scale=quantile)
 
 # The analysis notebooks, run in full (nbdev_test runs them reduced); outputs are committed.
 ANALYSIS := nbs/10_failure_diagnosis.ipynb nbs/11_loss_ablation.ipynb nbs/12_sensitivity.ipynb \
