@@ -129,9 +129,10 @@ def fit_feature(
             spec['mean'] = float(v.mean())
             sd = float(v.std())
             spec['std'] = sd if sd > 1e-12 else 1.0
-        some = v[::-(-len(v) // 200_000)]           # at most 200,000 values, evenly strided
-        if len(v) and (scale == 'quantile' or scale == 'auto' and is_sparse(some)):
-            spec['knots'] = [x.tolist() for x in rank_knots(some)]
+        if len(v) and scale != 'standard':
+            some = v[::-(-len(v) // 200_000)]       # at most 200,000 values, evenly strided
+            if scale == 'quantile' or is_sparse(some):
+                spec['knots'] = [x.tolist() for x in rank_knots(some)]
     elif kind == 'category':
         k = pd.Series(cat_keys(s), dtype=object).dropna().value_counts()
         k = k[k >= min_count]

@@ -2,7 +2,7 @@
 import io, math
 import numpy as np, pandas as pd, torch
 from hypothesis import given, settings, strategies as st, HealthCheck
-from donor_rank.features import Featurizer, UNKNOWN, MISSING
+from donor_rank.features import Featurizer, SCALES, UNKNOWN, MISSING
 from donor_rank.schema import Dataset
 from donor_rank.io import read_dataset, write_dataset
 
@@ -39,18 +39,18 @@ def check_batch(feat, exs, b):
         assert b.target[i, :lens[i]].tolist() == [float(x) for x in want] and (b.target[i, lens[i]:] == 0).all()
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(examples(), examples())
-def test_fit_encode_any_values(train, other):
+@given(examples(), examples(), st.sampled_from(SCALES))
+def test_fit_encode_any_values(train, other, scale):
     "Fit on one random set and encode both it and another with different kinds: no crash, consistent batches."
-    feat = Featurizer().fit(train)
+    feat = Featurizer(scale=scale).fit(train)
     for exs in (train, other):
         check_batch(feat, exs, feat.encode(exs))
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(examples())
-def test_state_round_trip(exs):
+@given(examples(), st.sampled_from(SCALES))
+def test_state_round_trip(exs, scale):
     "`state_dict` survives `torch.save`/`torch.load(weights_only=True)` and encodes identically."
-    feat = Featurizer(min_count=2).fit(exs); buf = io.BytesIO(); torch.save(feat.state_dict(), buf); buf.seek(0)
+    feat = Featurizer(min_count=2, scale=scale).fit(exs); buf = io.BytesIO(); torch.save(feat.state_dict(), buf); buf.seek(0)
     f2 = Featurizer.from_state(torch.load(buf, weights_only=True))
     assert f2.signature() == feat.signature() and f2.dims == feat.dims
     a, b = feat.encode(exs), f2.encode(exs)
