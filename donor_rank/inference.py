@@ -423,13 +423,12 @@ def _gather_sum(self: CatEmbed, cat):              # (..., Pc) long -> (..., d)
     "`CatEmbed.summed` as a gather then a sum over the features (exports as two ONNX ops)."
     return self.emb(cat + self.offsets).sum(-2)
 
-def _gather_pwl(self: PiecewiseLinear, num):        # (..., Pn) -> (..., d)
-    "`PiecewiseLinear.forward` with its bag as two gathers and a weighted sum (no ONNX `Loop`)."
-    x, rows = self.rows(num)                                              # (..., Pn)
-    table = self.tables()                                                 # (2 * Pn * bins, k)
-    start = table[rows]                                                   # (..., Pn, k)
-    slope = table[rows + self.rise.shape[0] * self.bins]                  # (..., Pn, k)
-    return self.proj((start + slope * x[..., None]).sum(-2))              # (..., d)
+def _gather_bag(self: PiecewiseLinear, num, table):  # (R, Pn), (2 * Pn * bins, e) -> (R, e)
+    "`PiecewiseLinear.bag` as two gathers and a weighted sum (no ONNX `Loop`)."
+    x, rows = self.rows(num)                                              # (R, Pn)
+    start = table[rows]                                                   # (R, Pn, e)
+    slope = table[rows + self.rise.shape[0] * self.bins]                  # (R, Pn, e)
+    return (start + slope * x[..., None]).sum(-2)                         # (R, e)
 
 def export_copy(model: torch.nn.Module) -> torch.nn.Module:
     "A CPU, eval-mode copy of `model` for export: the embedding bags as gathers and sums."
@@ -438,7 +437,7 @@ def export_copy(model: torch.nn.Module) -> torch.nn.Module:
         if isinstance(m, CatEmbed):
             m.summed = MethodType(_gather_sum, m)                         # this copy only
         if isinstance(m, PiecewiseLinear):
-            m.forward = MethodType(_gather_pwl, m)
+            m.bag = MethodType(_gather_bag, m)
     return model
 
 # %% ../nbs/07_inference.ipynb #d18e330e

@@ -127,7 +127,7 @@ def check(self: TrainConfig) -> TrainConfig:
         names = ', '.join(NUM_EMBEDS)
         raise ValueError(f'--num-embed must be one of {names}, got {self.num_embed!r}')
     if self.scale not in SCALES:
-        raise ValueError(f"--scale must be standard, quantile or auto, got {self.scale!r}")
+        raise ValueError(f"--scale must be one of {', '.join(SCALES)}, got {self.scale!r}")
     if self.supervision not in SUPERVISIONS:
         raise ValueError(f"--supervision must be graded or choice, got {self.supervision!r}")
     if not self.noise >= 0:
