@@ -10,7 +10,10 @@ The training file's first 160 queries train every ranker, its last 41 are the va
 (early stopping), and all rankers are scored on the test file's 50 queries with the package's
 NDCG@5 (exponential gain). Each ranker runs with seeds 0 to `--seeds` - 1, the model once per
 `--configs` entry ('default', or TrainConfig overrides like 'num_embed=piecewise'); the summary
-gives the mean over seeds and the paired difference, each model config minus each tree ranker.
+gives the mean over seeds and the paired difference, each model config minus each tree ranker,
+with a 95% t interval over the test queries (each query's NDCG@5 averaged over the seeds first,
+Bonferroni over the rankers set against each peer): with 50 test queries, only a difference whose interval excludes
+zero is a win or a loss, the rest is a tie.
 `--dev-folds K` is the development mode that choices are made in: `rank.test` is never read;
 the training file's 201 queries are cut into K contiguous folds, each fold in turn is the test
 set, and of the rest the last fifth validates and the others train.
@@ -21,7 +24,7 @@ import argparse, json, sys, tempfile
 from pathlib import Path
 
 import numpy as np
-import torch
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import catboost_scores, environment, lightgbm_scores, overrides, pad  # noqa: E402
@@ -30,6 +33,7 @@ from donor_rank.features import Featurizer  # noqa: E402
 from donor_rank.inference import Ranker  # noqa: E402
 from donor_rank.io import read_svmlight  # noqa: E402
 from donor_rank.metrics import get_metric  # noqa: E402
+from donor_rank.study import paired_diffs  # noqa: E402
 from donor_rank.train import TrainConfig, train  # noqa: E402
 
 
@@ -64,12 +68,24 @@ def splits(src: Path, dst: Path, train_queries: int, dev_folds: int) -> list[dic
     return out
 
 
-def ndcg5(ds, scores: list[np.ndarray]) -> float:
-    "Mean NDCG@5 of per-list `scores` on `ds` (lists without a relevant document left out)."
+def ndcg5(ds, scores: list[np.ndarray]) -> np.ndarray:
+    "NDCG@5 of each list's `scores` on `ds` (NaN for a list without a relevant document)."
     b = Featurizer().fit(ds).encode(ds)
     s = pad(scores)[:, :b.mask.shape[1]]                                  # (lists, longest)
-    per_list = get_metric('ndcg@5')(s, b.target, b.mask)
-    return float(torch.nanmean(per_list.float()))
+    return get_metric('ndcg@5')(s, b.target, b.mask).float().numpy()
+
+
+def query_intervals(per_query: list[dict], configs: list, peers: tuple) -> dict:
+    "Each config minus each peer: mean NDCG@5 difference and 95% t interval over the queries."
+    df = pd.DataFrame(per_query).groupby(['query', 'ranker'], as_index=False).ndcg5.mean()
+    out = {}
+    for p in peers:
+        tab = paired_diffs(df, 'ndcg5', 'ranker', p, pair='query')
+        for config in configs:
+            if config in tab.index:
+                out[f'{config} - {p}'] = {k: float(tab.loc[config, k])
+                                          for k in ('n', 'diff', 'lo', 'hi', 'p_holm')}
+    return out
 
 
 def main():
@@ -87,23 +103,27 @@ def main():
     for c in a.configs:
         overrides(c)                                        # fail now on a bad override
     peers = () if a.trees == 'none' else tuple(a.trees.split(','))
-    rows = []
+    rows, per_query = [], []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for fold, paths in enumerate(splits(Path(a.dir), tmp, a.train_queries, a.dev_folds)):
             tr, va, te = (read_svmlight(paths[s]) for s in ('train', 'val', 'test'))
             for seed in range(a.seeds):
-                row = {'fold': fold, 'seed': seed}
+                scores = {}
                 for k, config in enumerate(a.configs):
                     out = tmp / f'run{fold}_{seed}_{k}'
                     train(TrainConfig(train=str(paths['train']), val=str(paths['val']), out=str(out),
                                       seed=seed, progress=False, **overrides(config)))
-                    row[config] = ndcg5(te, Ranker.load(out / 'best_model.pt').score(te))
+                    scores[config] = ndcg5(te, Ranker.load(out / 'best_model.pt').score(te))
                 if 'catboost_yetirank' in peers:
-                    row['catboost_yetirank'] = ndcg5(te, catboost_scores(tr, va, te, seed))
+                    scores['catboost_yetirank'] = ndcg5(te, catboost_scores(tr, va, te, seed))
                 if 'lightgbm' in peers:
-                    row['lightgbm'] = ndcg5(te, lightgbm_scores(tr, te, seed))
+                    scores['lightgbm'] = ndcg5(te, lightgbm_scores(tr, te, seed))
+                row = {'fold': fold, 'seed': seed}
+                row.update({k: float(np.nanmean(v)) for k, v in scores.items()})
                 rows.append(row)
+                per_query += [{'query': f'{fold}:{q}', 'ranker': k, 'ndcg5': float(x)}
+                              for k, v in scores.items() for q, x in enumerate(v)]
                 print(json.dumps(row), flush=True)
     if not peers:                                           # configs against the first one
         peers = a.configs[:1]
@@ -113,6 +133,7 @@ def main():
             d = np.array([r[config] - r[p] for r in rows])
             summary[f'{config} - {p}'] = float(d.mean())
             summary[f'{config}: runs ahead of {p}'] = int((d > 0).sum())
+    summary['95% intervals over queries'] = query_intervals(per_query, a.configs, peers)
     out = Path(a.out)
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({**environment(), 'dev_folds': a.dev_folds, 'runs': rows,
