@@ -12,8 +12,8 @@ NDCG@5 (exponential gain). Each ranker runs with seeds 0 to `--seeds` - 1, the m
 `--configs` entry ('default', or TrainConfig overrides like 'num_embed=piecewise'); the summary
 gives the mean over seeds and the paired difference, each model config minus each tree ranker,
 with a 95% t interval over the test queries (each query's NDCG@5 averaged over the seeds first,
-Bonferroni over the rankers set against each peer): with 50 test queries, only a difference whose interval excludes
-zero is a win or a loss, the rest is a tie.
+Bonferroni over the rankers set against each peer): with 50 test queries, only a difference
+whose interval excludes zero is a win or a loss, the rest is a tie.
 `--dev-folds K` is the development mode that choices are made in: `rank.test` is never read;
 the training file's 201 queries are cut into K contiguous folds, each fold in turn is the test
 set, and of the rest the last fifth validates and the others train.
