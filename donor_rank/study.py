@@ -99,7 +99,7 @@ def paired_diffs(df: pd.DataFrame, metric: str, by: str, ref, pair='draw',
         p = stats.ttest_1samp(x, 0.0).pvalue if n > 1 and se > 0 else math.nan
         rows.append({by: name, 'n': n, 'diff': x.mean(), 'lo': x.mean() - q * se,
                      'hi': x.mean() + q * se, 'p': p})
-    out = pd.DataFrame(rows).set_index(by)
+    out = pd.DataFrame(rows, columns=[by, 'n', 'diff', 'lo', 'hi', 'p']).set_index(by)
     ok = out.p.notna()
     out['p_holm'] = np.nan
     out.loc[ok, 'p_holm'] = holm(out.p[ok])

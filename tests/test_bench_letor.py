@@ -40,3 +40,18 @@ def test_letor_summary_has_query_intervals(tmp_path):
     assert tab['n'] == graded                        # every test query with a relevant document
     assert tab['lo'] <= tab['diff'] <= tab['hi']
     np.testing.assert_allclose(tab['diff'], summary['epochs=3'] - summary['epochs=1'], atol=1e-6)
+
+
+def test_letor_one_config_without_peers(tmp_path):
+    "One model config and no tree ranker: nothing to pair, so a summary without intervals."
+    rng = np.random.default_rng(1)
+    write_letor(tmp_path / 'rank.train', 20, rng)
+    write_letor(tmp_path / 'rank.test', 6, rng)
+    out = tmp_path / 'letor.json'
+    cmd = [sys.executable, str(ROOT / 'bench' / 'bench_letor_sample.py'), '--dir', str(tmp_path),
+           '--seeds', '1', '--train-queries', '16', '--trees', 'none',
+           '--configs', 'epochs=1', '--out', str(out)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    summary = json.loads(out.read_text())['summary']
+    assert 0 <= summary['epochs=1'] <= 1
+    assert summary['95% intervals over queries'] == {}
