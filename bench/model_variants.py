@@ -22,7 +22,6 @@ out of the model (figures in bench/results/defaults_dev.json, key `architecture_
 from __future__ import annotations
 import runpy
 import sys
-from pathlib import Path
 
 import torch
 import torch.nn as nn
@@ -162,7 +161,5 @@ if __name__ == '__main__':
         print('usage: model_variants.py VARIANT SCRIPT [ARGS]', file=sys.stderr)
         sys.exit(2)
     apply(sys.argv[1])
-    script = sys.argv[2]
-    sys.argv = sys.argv[2:]
-    sys.path.insert(0, str(Path(script).parent))
-    runpy.run_path(script, run_name='__main__')
+    sys.argv = sys.argv[2:]                        # the benchmark puts its own folder on the path
+    runpy.run_path(sys.argv[0], run_name='__main__')
