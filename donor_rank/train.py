@@ -33,11 +33,11 @@ from .calibration import calibration_summary
 log = logging.getLogger('donor_rank.train')
 
 # %% auto #0
-__all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'TrainConfig', 'Dist', 'init_dist', 'epoch_order', 'epoch_batches',
-           'make_scheduler', 'auto_batch', 'auto_lr', 'choice_target', 'choice_target_flat', 'rolled', 'cat_batches',
-           'batch_loss', 'jitter', 'evaluate', 'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError',
-           'monitor_sign', 'Run', 'read_splits', 'setup', 'resume', 'open_run_folder', 'train_epoch', 'validate',
-           'record', 'save', 'progress_bar', 'log_tensorboard', 'close_tensorboard', 'train', 'lr_sweep',
+__all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'SMALL_DATA', 'TrainConfig', 'Dist', 'init_dist', 'epoch_order',
+           'epoch_batches', 'make_scheduler', 'auto_batch', 'auto_lr', 'choice_target', 'choice_target_flat', 'rolled',
+           'cat_batches', 'batch_loss', 'jitter', 'evaluate', 'diagnose', 'plot_curves', 'early_best', 'ema_decay',
+           'TrainingError', 'monitor_sign', 'Run', 'read_splits', 'setup', 'resume', 'open_run_folder', 'train_epoch',
+           'validate', 'record', 'save', 'progress_bar', 'log_tensorboard', 'close_tensorboard', 'train', 'lr_sweep',
            'plot_lr_find', 'lr_find']
 
 # %% ../nbs/06_train.ipynb #6a232061
@@ -66,7 +66,7 @@ class TrainConfig:
     lr: float = _opt(0.0, 'peak learning rate (AdamW); 0 = auto: 0.04 at a batch of 128 lists, '
                      'scaled with the square root of the batch')
     batch_size: int = _opt(0, 'lists per optimiser step, the global batch under DDP (0 = auto: '
-                            'about 16 steps an epoch, 16 to 128 lists)')
+                            '4 lists up to 1,000 lists, then about 16 steps an epoch, up to 128)')
     weight_decay: float = _opt(1e-2, "AdamW's decoupled weight decay")
     dropout: float = _opt(0.1, 'dropout rate, in [0, 1)')
     d: int = _opt(64, 'model width')
@@ -197,9 +197,13 @@ def make_scheduler(opt, total_steps: int, warmup: float = 0.05):
     return sched.SequentialLR(opt, [up, down], milestones=[w])
 
 # %% ../nbs/06_train.ipynb #cb1d97f2
+SMALL_DATA = 1000
+
 def auto_batch(n: int) -> int:
-    "The default global batch for `n` training lists: about 16 steps an epoch, 16 to 128 lists."
-    return int(min(128, max(16, 2 ** round(math.log2(max(n, 1) / 16)))))
+    "The default global batch for `n` training lists: 4 up to `SMALL_DATA`, then about n / 16 (16-128)."
+    if n <= SMALL_DATA:
+        return 4
+    return int(min(128, max(16, 2 ** round(math.log2(n / 16)))))
 
 # %% ../nbs/06_train.ipynb #fe718b1f
 def auto_lr(batch: int, base: float = 4e-2, at: int = 128) -> float:
