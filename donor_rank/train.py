@@ -34,11 +34,11 @@ log = logging.getLogger('donor_rank.train')
 
 # %% auto #0
 __all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'SMALL_DATA', 'TrainConfig', 'Dist', 'init_dist', 'epoch_order',
-           'epoch_batches', 'make_scheduler', 'auto_batch', 'auto_lr', 'choice_target', 'choice_target_flat', 'rolled',
-           'cat_batches', 'batch_loss', 'jitter', 'evaluate', 'diagnose', 'plot_curves', 'early_best', 'ema_decay',
-           'TrainingError', 'monitor_sign', 'Run', 'read_splits', 'setup', 'resume', 'open_run_folder', 'train_epoch',
-           'validate', 'record', 'save', 'progress_bar', 'log_tensorboard', 'close_tensorboard', 'train', 'lr_sweep',
-           'plot_lr_find', 'lr_find']
+           'epoch_batches', 'make_scheduler', 'auto_batch', 'auto_lr', 'choice_target', 'choice_target_flat',
+           'auto_loss', 'rolled', 'cat_batches', 'batch_loss', 'jitter', 'evaluate', 'diagnose', 'plot_curves',
+           'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run', 'read_splits', 'setup', 'resume',
+           'open_run_folder', 'train_epoch', 'validate', 'record', 'save', 'progress_bar', 'log_tensorboard',
+           'close_tensorboard', 'train', 'lr_sweep', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/06_train.ipynb #6a232061
 def _opt(default, help: str):
@@ -58,7 +58,8 @@ class TrainConfig:
     val: str = _opt('', 'validation file (early stopping, diagnostics)')
     out: str = _opt('checkpoints', 'run folder: best_model.pt, last_model.pt, metrics.jsonl, '
                     'curves.png')
-    loss: str = _opt('listnet', 'ce|margin|contrastive|listnet|listmle|lambdaloss|ranknet|approxndcg|'
+    loss: str = _opt('auto', "'auto' (listmle where most lists record a choice, else listnet), "
+                     'ce|margin|contrastive|listnet|listmle|lambdaloss|ranknet|approxndcg|'
                      "neuralndcg, a weighted sum like 'ce+0.5*margin', knobs like "
                      "'contrastive(tau=0.1)'")
     model: str = _opt('listranker', "'listranker' or the 'mlp' baseline")
@@ -136,7 +137,8 @@ def check(self: TrainConfig) -> TrainConfig:
         raise ValueError(f'--negatives must be at least 0, got {self.negatives}')
     if self.gain not in GAINS:
         raise ValueError(f"--gain must be one of {', '.join(GAINS)}, got {self.gain!r}")
-    get_loss(self.loss, margin=self.margin, tau=self.tau, gain=self.gain)
+    if self.loss != 'auto':
+        get_loss(self.loss, margin=self.margin, tau=self.tau, gain=self.gain)
     return self
 
 # %% ../nbs/06_train.ipynb #aba19380
@@ -227,6 +229,11 @@ def choice_target_flat(lists: Lists, chunk: int = 4096) -> np.ndarray:
         b = lists[s:s + chunk]
         parts.append(choice_target(b)[b.mask].numpy())
     return np.concatenate(parts)
+
+# %% ../nbs/06_train.ipynb #bfb63430
+def auto_loss(lists: Lists) -> str:
+    "`loss='auto'`: 'listmle' where at least half the lists record a choice, else 'listnet'."
+    return 'listmle' if len(lists) and (lists.label >= 0).mean() >= 0.5 else 'listnet'
 
 # %% ../nbs/06_train.ipynb #c76a0460
 def rolled(b: Batch, shift: int = 1) -> Batch:
@@ -448,7 +455,6 @@ def setup(cfg: TrainConfig) -> Run:
     random.seed(cfg.seed)
     np.random.seed(cfg.seed % 2**32)
     torch.manual_seed(cfg.seed)
-    loss_fn = get_loss(cfg.loss, margin=cfg.margin, tau=cfg.tau, gain=cfg.gain)
     tr, va = read_splits(cfg)
     task_type = tr.task_type
     last = Path(cfg.out) / 'last_model.pt'
@@ -463,6 +469,8 @@ def setup(cfg: TrainConfig) -> Run:
     if cfg.supervision == 'choice':
         train_data = replace(train_data, target=choice_target_flat(train_data))
     val_data = None if va is None else feat.encode(va)
+    loss = auto_loss(train_data) if cfg.loss == 'auto' else cfg.loss
+    loss_fn = get_loss(loss, margin=cfg.margin, tau=cfg.tau, gain=cfg.gain)
     per_list = np.add.reduceat(train_data.target.astype(np.float64), train_data.offsets[:-1])
     if not (per_list > 0).any():
         raise DataError('no example has a label or relevance to learn from', file=cfg.train)
