@@ -58,7 +58,7 @@ class TrainConfig:
     val: str = _opt('', 'validation file (early stopping, diagnostics)')
     out: str = _opt('checkpoints', 'run folder: best_model.pt, last_model.pt, metrics.jsonl, '
                     'curves.png')
-    loss: str = _opt('auto', "'auto' (listmle where most lists record a choice, else listnet), "
+    loss: str = _opt('auto', "'auto' (listmle for donor selection, listnet for other ranking data), "
                      'ce|margin|contrastive|listnet|listmle|lambdaloss|ranknet|approxndcg|'
                      "neuralndcg, a weighted sum like 'ce+0.5*margin', knobs like "
                      "'contrastive(tau=0.1)'")
@@ -231,9 +231,9 @@ def choice_target_flat(lists: Lists, chunk: int = 4096) -> np.ndarray:
     return np.concatenate(parts)
 
 # %% ../nbs/06_train.ipynb #bfb63430
-def auto_loss(lists: Lists) -> str:
-    "`loss='auto'`: 'listmle' where at least half the lists record a choice, else 'listnet'."
-    return 'listmle' if len(lists) and (lists.label >= 0).mean() >= 0.5 else 'listnet'
+def auto_loss(task_type: str) -> str:
+    "The loss for `loss='auto'`: 'listmle' for donor selection (a recorded choice), else 'listnet'."
+    return 'listmle' if task_type == 'donor_selection' else 'listnet'
 
 # %% ../nbs/06_train.ipynb #c76a0460
 def rolled(b: Batch, shift: int = 1) -> Batch:
@@ -469,7 +469,7 @@ def setup(cfg: TrainConfig) -> Run:
     if cfg.supervision == 'choice':
         train_data = replace(train_data, target=choice_target_flat(train_data))
     val_data = None if va is None else feat.encode(va)
-    loss = auto_loss(train_data) if cfg.loss == 'auto' else cfg.loss
+    loss = auto_loss(task_type) if cfg.loss == 'auto' else cfg.loss
     loss_fn = get_loss(loss, margin=cfg.margin, tau=cfg.tau, gain=cfg.gain)
     per_list = np.add.reduceat(train_data.target.astype(np.float64), train_data.offsets[:-1])
     if not (per_list > 0).any():
