@@ -166,6 +166,7 @@ def environment() -> dict:
     import os
     import platform
     import subprocess
+    from importlib import metadata
     import lightgbm
     here = Path(__file__).parent
     cpu = next((ln.split(':', 1)[1].strip() for ln in open('/proc/cpuinfo')
@@ -177,9 +178,9 @@ def environment() -> dict:
                torch=torch.__version__, lightgbm=lightgbm.__version__,
                commit=git('rev-parse', '--short', 'HEAD') + ('+dirty' if dirty else ''),
                python=platform.python_version())
-    try:
-        import onnxruntime
-        env['onnxruntime'] = onnxruntime.__version__
-    except ImportError:
-        pass
+    for lib in ('numpy', 'pandas', 'scipy', 'catboost', 'xgboost', 'onnxruntime'):
+        try:                                # results at 100 lists move with last-bit changes
+            env[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            pass
     return env
