@@ -17,14 +17,14 @@
 Results are merged into bench/results/train_speed.json under `--label` (machine, torch, commit).
 """
 from __future__ import annotations
-import argparse, json, os, platform, subprocess, sys, tempfile, time
+import argparse, json, os, subprocess, sys, tempfile, time
 from dataclasses import replace
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import lightgbm_scores, rows, train_model  # noqa: E402
+from common import environment, lightgbm_scores, rows, train_model  # noqa: E402
 
 from donor_rank.synth import generate  # noqa: E402
 from donor_rank.features import Batch, LIST_FIELDS  # noqa: E402
@@ -188,15 +188,6 @@ def quality(tmp: Path) -> dict:
     return {'rows': rows, 'top1_paired_diffs': diffs, 'top1_mean_diff': sum(diffs) / len(diffs)}
 
 
-def environment() -> dict:
-    "Machine, torch version, threads and commit of this measurement."
-    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True)
-    return {'machine': f'{platform.machine()} {platform.processor()} {platform.node()}'.strip(),
-            'cpus': os.cpu_count(),
-            'torch': torch.__version__, 'commit': commit.stdout.strip(),
-            'when': time.strftime('%Y-%m-%d %H:%M:%S')}
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--label', default='after', help='key of this run in the results file')
@@ -206,7 +197,7 @@ def main():
     ap.add_argument('--quality', action='store_true', help='also the check of the defaults')
     ap.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'train_speed.json'))
     a = ap.parse_args()
-    res = {**environment()}
+    res = {**environment(), 'cpus': os.cpu_count(), 'when': time.strftime('%Y-%m-%d %H:%M:%S')}
     # torch.optim's first parameter group imports torch._dynamo; curves.png needs matplotlib
     modules = ('torch._dynamo', 'matplotlib.pyplot')
     res['fixed_import_seconds'] = {m: import_seconds(m) for m in modules}
