@@ -13,20 +13,28 @@ rows. The summary gives, per world and size, each ranker's mean top-1 and the pa
 of each model config minus CatBoost YetiRank with a 95% t interval over draws (Bonferroni over the
 rankers compared with CatBoost in the cell); without CatBoost, against the first config. Draws 0-4 measure and never choose: settings
 are picked on development draws (`--first-draw 200 --trees none`).
+
+Each row also has `expected_top1`: the same top-1 in expectation over the recorded choice's Gumbel
+noise (each world records argmax(utility + noise * Gumbel), so the chance that a list's choice is a
+given candidate is softmax(utility / noise)). It estimates what top-1 estimates without the coin
+flip of the label, so its paired intervals are narrower; `oracle_expected_top1` is its ceiling, the
+argmax-utility ranking's. The summary gives paired differences on both.
 Writes bench/out/quality.json with the machine, library versions and commit.
 """
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, inspect, json, sys, time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import catboost_scores, environment, lightgbm_scores, metrics_for, overrides  # noqa: E402
+from common import (catboost_scores, environment, expected_top1, lightgbm_scores,  # noqa: E402
+                    metrics_for, overrides)
 from foreign_world import generate_cord  # noqa: E402
 from platelet_world import generate_platelet  # noqa: E402
 
+from donor_rank.inference import Ranker  # noqa: E402
 from donor_rank.io import read_dataset  # noqa: E402
 from donor_rank.study import fit_score, paired_diffs, run_parallel, write_draw  # noqa: E402
 from donor_rank.synth import generate  # noqa: E402
@@ -34,16 +42,19 @@ from donor_rank.train import TrainConfig  # noqa: E402
 
 WORLDS = {'generator': generate, 'cord': generate_cord, 'platelet': generate_platelet}
 TREES = ('catboost_yetirank', 'lightgbm')
+NOISE = {w: inspect.signature(f).parameters['noise'].default for w, f in WORLDS.items()}
+UTILITY = ('oracle_agreement', 'regret', 'oracle_top1')
 
 
 def job(args) -> dict:
-    "One ranker on one draw: the test set's top-1 and MRR, and the seconds it took."
+    "One ranker on one draw: the test set's top-1, expected top-1, MRR and utility metrics; seconds."
     world, n, draw, ranker, folder = args
     paths = write_draw(WORLDS[world], n, draw, Path(folder) / world / f'n{n}' / f'draw{draw}')
     row = dict(world=world, n=n, draw=draw, ranker=ranker)
+    te = read_dataset(paths['test'])
     t0 = time.perf_counter()
     if ranker in TREES:
-        tr, va, te = (read_dataset(paths[k]) for k in ('train', 'val', 'test'))
+        tr, va = (read_dataset(paths[k]) for k in ('train', 'val'))
         scores = (catboost_scores(tr, va, te, seed=draw) if ranker == 'catboost_yetirank'
                   else lightgbm_scores(tr, te, seed=draw))
         m = metrics_for(te, scores)
@@ -51,8 +62,12 @@ def job(args) -> dict:
         out = Path(folder) / 'runs' / f'{world}_n{n}_d{draw}_{ranker}'
         cfg = TrainConfig(train=str(paths['train']), val=str(paths['val']), out=str(out),
                           seed=draw, progress=False, **overrides(ranker))
-        m = fit_score(cfg, paths['test'])
+        m = fit_score(cfg, te)
+        scores = Ranker.load(out / 'best_model.pt').score(te)
     row.update(top1=float(m['top1']), mrr=float(m['mrr']), seconds=time.perf_counter() - t0)
+    row.update(expected_top1=expected_top1(te, scores, NOISE[world]),
+               oracle_expected_top1=expected_top1(te, [ex['utility'] for ex in te], NOISE[world]))
+    row.update({k: float(m[k]) for k in UTILITY})
     with open(Path(folder) / 'runs.jsonl', 'a') as f:          # each run kept as it ends
         f.write(json.dumps(row) + '\n')
     return row
@@ -65,14 +80,24 @@ def summarise(df: pd.DataFrame, configs: list) -> list:
         row = dict(world=world, n=int(n), draws=int(g.draw.nunique()))
         row.update({f'{r}_top1': float(v) for r, v in g.groupby('ranker').top1.mean().items()})
         row.update({f'{r}_seconds': float(v) for r, v in g.groupby('ranker').seconds.mean().items()})
+        for k in ('expected_top1', 'oracle_agreement'):
+            if k in g:
+                row.update({f'{r}_{k}': float(v) for r, v in g.groupby('ranker')[k].mean().items()})
+        for k in ('oracle_top1', 'oracle_expected_top1'):         # the ceiling: one per draw
+            if k in g:
+                row[k] = float(g.groupby('draw')[k].first().mean())
         ref = 'catboost_yetirank' if 'catboost_yetirank' in set(g.ranker) else configs[0]
         if g.ranker.nunique() < 2:                          # one ranker: nothing to pair
             out.append(row)
             continue
-        tab = paired_diffs(g, 'top1', 'ranker', ref)
-        for c in configs:
-            if c in tab.index:
-                row[f'{c} - {ref}'] = {k: float(tab.loc[c, k]) for k in ('diff', 'lo', 'hi', 'p_holm')}
+        for metric, tail in (('top1', ''), ('expected_top1', ' (expected_top1)')):
+            if metric not in g or g[metric].isna().any():          # rows from before the column
+                continue
+            tab = paired_diffs(g, metric, 'ranker', ref)
+            for c in configs:
+                if c in tab.index:
+                    row[f'{c} - {ref}{tail}'] = {k: float(tab.loc[c, k])
+                                                 for k in ('diff', 'lo', 'hi', 'p_holm')}
         out.append(row)
     return out
 

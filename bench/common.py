@@ -130,6 +130,20 @@ def metrics_for(ds, scores: list[np.ndarray]) -> dict:
     return compute_metrics(s, b.target, b.mask, utility=b.utility)
 
 
+def expected_top1(ds, scores: list[np.ndarray], noise: float) -> float:
+    """Top-1 against a choice made with Gumbel noise of scale `noise` on each list's true utility,
+    in expectation over that noise: the mean chance softmax(utility / noise) of the top-scored
+    candidate (ties: the least likely of them)."""
+    p = []
+    for ex, s in zip(ds, scores):
+        u = np.asarray(ex['utility'], float) / noise
+        q = np.exp(u - u.max())
+        q = q / q.sum()                                             # chance each is the recorded choice
+        s = np.asarray(s, float)
+        p.append(q[s == s.max()].min())
+    return float(np.mean(p))
+
+
 def evaluate(ranker: Ranker, ds) -> dict:
     "The package's metrics of a trained `Ranker` on `ds` (`Ranker.evaluate`, as donor_rank_evaluate)."
     return ranker.evaluate(ds).metrics

@@ -1,0 +1,40 @@
+"bench_quality: expected top-1 matches the recorded choice's rate, and the summary pairs it."
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).parents[1]
+sys.path.insert(0, str(ROOT / 'bench'))
+
+from common import expected_top1  # noqa: E402
+from platelet_world import generate_platelet  # noqa: E402
+
+
+def test_expected_top1_is_the_choice_rate():
+    ds = generate_platelet(6000, seed=3)
+    rng = np.random.default_rng(0)
+    for scores in ([np.asarray(ex['utility']) for ex in ds],                   # the oracle's ranking
+                   [np.asarray(ex['utility']) + rng.normal(0, 0.3, len(ex['utility'])) for ex in ds]):
+        hit = np.mean([ex['label'] == int(np.argmax(s)) for ex, s in zip(ds, scores)])
+        se = np.sqrt(hit * (1 - hit) / len(ds))
+        assert abs(expected_top1(ds, scores, 0.25) - hit) < 3 * se
+    flat = expected_top1(ds, [np.zeros(len(ex['utility'])) for ex in ds], 0.25)
+    chance = [np.exp(np.asarray(ex['utility']) / 0.25) for ex in ds]
+    worst = np.mean([c.min() / c.sum() for c in chance])
+    assert abs(flat - worst) < 1e-9                        # tied scores: the least likely candidate
+
+
+def test_summary_pairs_expected_top1(tmp_path):
+    out = tmp_path / 'q.json'
+    cmd = [sys.executable, str(ROOT / 'bench' / 'bench_quality.py'), '--worlds', 'platelet',
+           '--sizes', '40', '--draws', '2', '--first-draw', '300', '--trees', 'none', '--workers', '1',
+           '--configs', 'epochs=1', 'epochs=2', '--folder', str(tmp_path / 'q'), '--out', str(out)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    res = json.loads(out.read_text())
+    row = res['summary'][0]
+    assert 0 < row['epochs=2_expected_top1'] <= row['oracle_expected_top1'] <= 1
+    assert {'diff', 'lo', 'hi'} <= set(row['epochs=2 - epochs=1 (expected_top1)'])
+    assert all(0 <= r['expected_top1'] <= 1 for r in res['runs'])
