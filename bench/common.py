@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from scipy.special import softmax
 
 from donor_rank.features import Featurizer
 from donor_rank.io import frames
@@ -136,9 +137,7 @@ def expected_top1(ds, scores: list[np.ndarray], noise: float) -> float:
     candidate (ties: the least likely of them)."""
     p = []
     for ex, s in zip(ds, scores):
-        u = np.asarray(ex['utility'], float) / noise
-        q = np.exp(u - u.max())
-        q = q / q.sum()                                             # chance each is the recorded choice
+        q = softmax(np.asarray(ex['utility'], float) / noise)       # chance each is the recorded choice
         s = np.asarray(s, float)
         p.append(q[s == s.max()].min())
     return float(np.mean(p))
