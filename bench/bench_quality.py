@@ -81,18 +81,14 @@ def summarise(df: pd.DataFrame, configs: list) -> list:
         row.update({f'{r}_top1': float(v) for r, v in g.groupby('ranker').top1.mean().items()})
         row.update({f'{r}_seconds': float(v) for r, v in g.groupby('ranker').seconds.mean().items()})
         for k in ('expected_top1', 'oracle_agreement'):
-            if k in g:
-                row.update({f'{r}_{k}': float(v) for r, v in g.groupby('ranker')[k].mean().items()})
-        for k in ('oracle_top1', 'oracle_expected_top1'):         # the ceiling: one per draw
-            if k in g:
-                row[k] = float(g.groupby('draw')[k].first().mean())
+            row.update({f'{r}_{k}': float(v) for r, v in g.groupby('ranker')[k].mean().items()})
+        for k in ('oracle_top1', 'oracle_expected_top1'):             # the ceiling: one per draw
+            row[k] = float(g.groupby('draw')[k].first().mean())
         ref = 'catboost_yetirank' if 'catboost_yetirank' in set(g.ranker) else configs[0]
         if g.ranker.nunique() < 2:                          # one ranker: nothing to pair
             out.append(row)
             continue
         for metric, tail in (('top1', ''), ('expected_top1', ' (expected_top1)')):
-            if metric not in g or g[metric].isna().any():          # rows from before the column
-                continue
             tab = paired_diffs(g, metric, 'ranker', ref)
             for c in configs:
                 if c in tab.index:
