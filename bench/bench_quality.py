@@ -62,8 +62,10 @@ def job(args) -> dict:
         out = Path(folder) / 'runs' / f'{world}_n{n}_d{draw}_{ranker}'
         cfg = TrainConfig(train=str(paths['train']), val=str(paths['val']), out=str(out),
                           seed=draw, progress=False, **overrides(ranker))
-        m = fit_score(cfg, te)
-        scores = Ranker.load(out / 'best_model.pt').score(te)
+        m = fit_score(cfg)
+        ev = Ranker.load(out / 'best_model.pt').evaluate(te)           # as fit_score(cfg, te) does
+        m.update(ev.metrics)
+        scores = [s[:len(ex['utility'])] for s, ex in zip(ev.scores.numpy(), te)]  # padding off
     row.update(top1=float(m['top1']), mrr=float(m['mrr']), seconds=time.perf_counter() - t0)
     row.update(expected_top1=expected_top1(te, scores, NOISE[world]),
                oracle_expected_top1=expected_top1(te, [ex['utility'] for ex in te], NOISE[world]))
