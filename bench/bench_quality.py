@@ -8,11 +8,13 @@ size, `--draws` draws from `--first-draw` on (0 to 4 by default) are written by 
 (independent train, validation and test sets per draw; validation a fifth of training, at most
 2,000; test 2,000 lists). On every draw
 the model is trained once per `--configs` entry (`default` is the package's defaults, otherwise
-comma-separated TrainConfig overrides), and CatBoost YetiRank and LightGBM lambdarank on the same
-rows. The summary gives, per world and size, each ranker's mean top-1 and the paired difference
-of each model config minus CatBoost YetiRank with a 95% t interval over draws (Bonferroni over the
-rankers compared with CatBoost in the cell); without CatBoost, against the first config. Draws 0-4 measure and never choose: settings
-are picked on development draws (`--first-draw 200 --trees none`).
+comma-separated TrainConfig overrides), and the tree rankers of `--trees` on the same rows:
+CatBoost YetiRank at its defaults, CatBoost YetiRank with the settings chosen for it on development
+draws (`catboost_yetirank_tuned`, `common.CATBOOST_TUNED`) and LightGBM lambdarank. The summary
+gives, per world and size, each ranker's mean top-1 and the paired difference of each model config
+minus each CatBoost with a 95% t interval over draws (Bonferroni over the rankers compared with
+that CatBoost in the cell); without CatBoost, against the first config. Draws 0-4 measure and never
+choose: settings are picked on development draws (`--first-draw 200 --trees none`).
 
 Each row also has `expected_top1`: the same top-1 in expectation over the recorded choice's Gumbel
 noise (each world records argmax(utility + noise * Gumbel), so the chance that a list's choice is a
@@ -22,15 +24,15 @@ argmax-utility ranking's. The summary gives paired differences on both.
 Writes bench/out/quality.json with the machine, library versions and commit.
 """
 from __future__ import annotations
-import argparse, inspect, json, sys, time
+import argparse, inspect, itertools, json, sys, time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import (catboost_scores, environment, expected_top1, lightgbm_scores,  # noqa: E402
-                    metrics_for, overrides)
+from common import (PEERS, environment, expected_top1, lightgbm_scores, metrics_for,  # noqa: E402
+                    overrides)
 from foreign_world import generate_cord  # noqa: E402
 from platelet_world import generate_platelet  # noqa: E402
 
@@ -41,7 +43,8 @@ from donor_rank.synth import generate  # noqa: E402
 from donor_rank.train import TrainConfig  # noqa: E402
 
 WORLDS = {'generator': generate, 'cord': generate_cord, 'platelet': generate_platelet}
-TREES = ('catboost_yetirank', 'lightgbm')
+TREES = ('catboost_yetirank', 'catboost_yetirank_tuned', 'lightgbm')
+CATBOOSTS = TREES[:2]
 NOISE = {w: inspect.signature(f).parameters['noise'].default for w, f in WORLDS.items()}
 UTILITY = ('oracle_agreement', 'regret', 'oracle_top1')
 
@@ -55,7 +58,7 @@ def job(args) -> dict:
     t0 = time.perf_counter()
     if ranker in TREES:
         tr, va = (read_dataset(paths[k]) for k in ('train', 'val'))
-        scores = (catboost_scores(tr, va, te, seed=draw) if ranker == 'catboost_yetirank'
+        scores = (PEERS[ranker](tr, va, te, draw) if ranker in CATBOOSTS
                   else lightgbm_scores(tr, te, seed=draw))
         m = metrics_for(te, scores)
     else:
@@ -76,7 +79,7 @@ def job(args) -> dict:
 
 
 def summarise(df: pd.DataFrame, configs: list) -> list:
-    "Per world and size: mean top-1 per ranker, and each config minus CatBoost, paired on draws."
+    "Per world and size: mean top-1 per ranker, and each config minus each CatBoost, paired on draws."
     out = []
     for (world, n), g in df.groupby(['world', 'n'], sort=False):
         row = dict(world=world, n=int(n), draws=int(g.draw.nunique()))
@@ -86,12 +89,13 @@ def summarise(df: pd.DataFrame, configs: list) -> list:
             row.update({f'{r}_{k}': float(v) for r, v in g.groupby('ranker')[k].mean().items()})
         for k in ('oracle_top1', 'oracle_expected_top1'):             # the ceiling: one per draw
             row[k] = float(g.groupby('draw')[k].first().mean())
-        ref = 'catboost_yetirank' if 'catboost_yetirank' in set(g.ranker) else configs[0]
-        if g.ranker.nunique() < 2:                          # one ranker: nothing to pair
-            out.append(row)
-            continue
-        for metric, tail in (('top1', ''), ('expected_top1', ' (expected_top1)')):
-            tab = paired_diffs(g, metric, 'ranker', ref)
+        refs = [r for r in CATBOOSTS if r in set(g.ranker)] or configs[:1]
+        for ref, metric in itertools.product(refs, ('top1', 'expected_top1')):
+            sub = g[~g.ranker.isin(set(CATBOOSTS) - {ref})]       # the other CatBoost not paired
+            if sub.ranker.nunique() < 2:                          # one ranker: nothing to pair
+                continue
+            tab = paired_diffs(sub, metric, 'ranker', ref)
+            tail = '' if metric == 'top1' else f' ({metric})'
             for c in configs:
                 if c in tab.index:
                     row[f'{c} - {ref}{tail}'] = {k: float(tab.loc[c, k])

@@ -68,8 +68,8 @@ def split_scores(scores: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
     return np.split(np.asarray(scores, dtype=float), np.cumsum(lengths)[:-1])
 
 
-def catboost_scores(tr, va, te, seed: int = 0, loss: str = 'YetiRank',
-                    iterations: int = 1000) -> list[np.ndarray]:
+def catboost_scores(tr, va, te, seed: int = 0, loss: str = 'YetiRank', iterations: int = 1000,
+                    depth: int = 6, od_wait: int = 50) -> list[np.ndarray]:
     "CatBoost ranker (`YetiRank` or `YetiRankPairwise`) on graded relevance, early-stopped on `va`."
     from catboost import CatBoostRanker, Pool
     x_train, y_train, len_train = rows(tr)
@@ -82,12 +82,19 @@ def catboost_scores(tr, va, te, seed: int = 0, loss: str = 'YetiRank',
             x[c] = x[c].astype(object).where(x[c].notna(), 'missing').astype(str)
         groups = np.repeat(np.arange(len(lengths)), lengths)
         return Pool(x, label=y, group_id=groups, cat_features=cats)
-    model = CatBoostRanker(loss_function=loss, iterations=iterations, random_seed=seed,
-                           thread_count=2, verbose=False, od_type='Iter', od_wait=50,
+    model = CatBoostRanker(loss_function=loss, iterations=iterations, depth=depth, random_seed=seed,
+                           thread_count=2, verbose=False, od_type='Iter', od_wait=od_wait,
                            eval_metric='NDCG:top=10', use_best_model=True,
                            allow_writing_files=False)
     model.fit(pool(x_train, y_train, len_train), eval_set=pool(x_val, y_val, len_val))
     return split_scores(model.predict(pool(x_test, None, len_test)), len_test)
+
+
+CATBOOST_TUNED = dict(depth=4, od_wait=200, iterations=3000)
+"""YetiRank settings chosen on development draws 200-205 at 2,000 lists by expected top-1, as the
+model's defaults were (bench/results/defaults_dev.json, key `catboost_dev`): trees of depth 4, and
+early stopping after 200 rounds without gain instead of 50, which stopped on the noise of a small
+validation set; 3,000 rounds, since that patience ran into the 1,000-round cap."""
 
 
 def xgboost_scores(tr, va, te, seed: int = 0, n_estimators: int = 1000) -> list[np.ndarray]:
@@ -111,6 +118,8 @@ def xgboost_scores(tr, va, te, seed: int = 0, n_estimators: int = 1000) -> list[
 PEERS = {'catboost_yetirank': lambda tr, va, te, seed: catboost_scores(tr, va, te, seed),
          'catboost_yetirank_pairwise': lambda tr, va, te, seed: catboost_scores(
              tr, va, te, seed, loss='YetiRankPairwise'),
+         'catboost_yetirank_tuned': lambda tr, va, te, seed: catboost_scores(
+             tr, va, te, seed, **CATBOOST_TUNED),
          'xgboost_ndcg': xgboost_scores}
 "The tree rankers benchmarked beside the model: name -> `f(tr, va, te, seed)` -> scores per list."
 

@@ -38,3 +38,20 @@ def test_summary_pairs_expected_top1(tmp_path):
     assert 0 < row['epochs=2_expected_top1'] <= row['oracle_expected_top1'] <= 1
     assert {'diff', 'lo', 'hi'} <= set(row['epochs=2 - epochs=1 (expected_top1)'])
     assert all(0 <= r['expected_top1'] <= 1 for r in res['runs'])
+
+
+def test_summary_pairs_both_catboosts(tmp_path):
+    out = tmp_path / 'q.json'
+    cmd = [sys.executable, str(ROOT / 'bench' / 'bench_quality.py'), '--worlds', 'platelet',
+           '--sizes', '40', '--draws', '2', '--first-draw', '300', '--workers', '1',
+           '--trees', 'catboost_yetirank,catboost_yetirank_tuned', '--configs', 'epochs=1',
+           '--folder', str(tmp_path / 'q'), '--out', str(out)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    row = json.loads(out.read_text())['summary'][0]
+    for ref in ('catboost_yetirank', 'catboost_yetirank_tuned'):
+        assert 0 < row[f'{ref}_expected_top1'] <= row['oracle_expected_top1']
+        for tail in ('', ' (expected_top1)'):
+            pair = row[f'epochs=1 - {ref}{tail}']
+            assert pair['lo'] <= pair['diff'] <= pair['hi']
+    tuned, default = (row[f'{r}_top1'] for r in ('catboost_yetirank_tuned', 'catboost_yetirank'))
+    assert tuned != default                                # the tuned settings reach CatBoost
