@@ -52,9 +52,10 @@ demo: install
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=nbs
 
-# Every benchmark, four to five hours on 2 cores (the tuned CatBoost's 20,000-list fits, 3 to 16
-# minutes each, take about one of them); each writes bench/out/ or bench/results/ with the machine,
-# versions and commit. LETOR_DIR=path/to/LightGBM/examples/lambdarank adds the LETOR sample.
+# Every benchmark: about three hours on 2 cores before the tuned CatBoost, whose fits at 20,000
+# lists took 3 to 16 minutes each here (not yet timed as a whole run); each writes bench/out/ or
+# bench/results/ with the machine, versions and commit.
+# LETOR_DIR=path/to/LightGBM/examples/lambdarank adds the LETOR sample.
 bench: install
 	$(PY) bench/bench_generate.py
 	$(PY) bench/bench_features.py

@@ -118,7 +118,7 @@ def main():
                     train(TrainConfig(train=str(paths['train']), val=str(paths['val']), out=str(out),
                                       seed=seed, progress=False, **overrides(config)))
                     scores[config] = ndcg5(te, Ranker.load(out / 'best_model.pt').score(te))
-                for p in (q for q in peers if q in PEERS):           # CatBoost: defaults, tuned
+                for p in (q for q in peers if q in PEERS):           # CatBoosts, XGBoost
                     scores[p] = ndcg5(te, PEERS[p](tr, va, te, seed))
                 if 'lightgbm' in peers:
                     scores['lightgbm'] = ndcg5(te, lightgbm_scores(tr, te, seed))

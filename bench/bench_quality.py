@@ -43,8 +43,8 @@ from donor_rank.synth import generate  # noqa: E402
 from donor_rank.train import TrainConfig  # noqa: E402
 
 WORLDS = {'generator': generate, 'cord': generate_cord, 'platelet': generate_platelet}
-TREES = ('catboost_yetirank', 'catboost_yetirank_tuned', 'lightgbm')
-CATBOOSTS = TREES[:2]
+CATBOOSTS = ('catboost_yetirank', 'catboost_yetirank_tuned')
+TREES = (*CATBOOSTS, 'lightgbm')
 NOISE = {w: inspect.signature(f).parameters['noise'].default for w, f in WORLDS.items()}
 UTILITY = ('oracle_agreement', 'regret', 'oracle_top1')
 
