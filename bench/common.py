@@ -140,16 +140,20 @@ def metrics_for(ds, scores: list[np.ndarray]) -> dict:
     return compute_metrics(s, b.target, b.mask, utility=b.utility)
 
 
-def expected_top1(ds, scores: list[np.ndarray], noise: float) -> float:
-    """Top-1 against a choice made with Gumbel noise of scale `noise` on each list's true utility,
-    in expectation over that noise: the mean chance softmax(utility / noise) of the top-scored
-    candidate (ties: the least likely of them)."""
+def expected_hits(ds, scores: list[np.ndarray], noise: float) -> np.ndarray:
+    """Per list, the chance that its top-scored candidate is the choice made with Gumbel noise of
+    scale `noise` on the true utility: softmax(utility / noise) there (ties: the least likely)."""
     p = []
     for ex, s in zip(ds, scores):
         q = softmax(np.asarray(ex['utility'], float) / noise)       # chance each is the recorded choice
         s = np.asarray(s, float)
         p.append(q[s == s.max()].min())
-    return float(np.mean(p))
+    return np.asarray(p)
+
+
+def expected_top1(ds, scores: list[np.ndarray], noise: float) -> float:
+    "Top-1 against a choice made with Gumbel noise, in expectation over it: `expected_hits`' mean."
+    return float(expected_hits(ds, scores, noise).mean())
 
 
 def evaluate(ranker: Ranker, ds) -> dict:
