@@ -35,9 +35,9 @@ log = logging.getLogger('donor_rank.train')
 # %% auto #0
 __all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'SMALL_DATA', 'TrainConfig', 'Dist', 'init_dist', 'epoch_order',
            'epoch_batches', 'make_scheduler', 'auto_batch', 'auto_lr', 'choice_target', 'choice_target_flat',
-           'auto_loss', 'rolled', 'cat_batches', 'batch_loss', 'jitter', 'evaluate', 'diagnose', 'plot_curves',
-           'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run', 'read_splits', 'setup', 'resume',
-           'open_run_folder', 'train_epoch', 'validate', 'record', 'save', 'progress_bar', 'log_tensorboard',
+           'auto_loss', 'rolled', 'cat_batches', 'batch_loss', 'jitter', 'wide_penalty', 'evaluate', 'diagnose',
+           'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run', 'read_splits', 'setup',
+           'resume', 'open_run_folder', 'train_epoch', 'validate', 'record', 'save', 'progress_bar', 'log_tensorboard',
            'close_tensorboard', 'train', 'lr_sweep', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/06_train.ipynb #6a232061
@@ -82,6 +82,8 @@ class TrainConfig:
                            'log scale (inf = never)')
     noise: float = _opt(0.0, "std of Gaussian noise added to candidates' standardised numbers "
                         'while training (0 = off)')
+    wide_l2: float = _opt(0.0, "L2 penalty on the wide path's candidate x patient weights, added "
+                          'to the training loss (0 = off)')
     warmup: float = _opt(0.05, 'fraction of all steps spent warming up')
     clip: float = _opt(1.0, 'gradient-norm clip')
     ema_epochs: float = _opt(2.0, 'evaluate and save a moving average of the weights over about '
@@ -133,6 +135,8 @@ def check(self: TrainConfig) -> TrainConfig:
         raise ValueError(f"--supervision must be graded or choice, got {self.supervision!r}")
     if not self.noise >= 0:
         raise ValueError(f'--noise must be at least 0, got {self.noise}')
+    if not self.wide_l2 >= 0:
+        raise ValueError(f'--wide-l2 must be at least 0, got {self.wide_l2}')
     if self.negatives < 0:
         raise ValueError(f'--negatives must be at least 0, got {self.negatives}')
     if self.gain not in GAINS:
@@ -265,6 +269,14 @@ def jitter(b: Batch, std: float) -> Batch:
     keep = (b.cand_miss == 0) & b.mask[..., None]                 # (batch, list, Cn)
     noise = torch.randn_like(b.cand_num) * std * keep
     return replace(b, cand_num=b.cand_num + noise)
+
+# %% ../nbs/06_train.ipynb #0b83c13a
+def wide_penalty(model, l2: float) -> torch.Tensor | float:
+    "`l2` times the sum of squares of the wide path's candidate x patient (bilinear) weights."
+    wide = getattr(model, 'wide', None)
+    if not l2 or wide is None:
+        return 0.
+    return l2 * wide.bil.pow(2).sum()
 
 # %% ../nbs/06_train.ipynb #2d8ef6d3
 def evaluate(model, data: Batch, loss_fn, device, ctx: Dist = Dist(),
@@ -545,7 +557,7 @@ def train_epoch(run: Run, epoch: int) -> tuple[float, np.ndarray]:
             raise TrainingError(f'non-finite loss at epoch {epoch}, step {step}: '
                                 f'stopped; the last good checkpoint is {kept}')
         run.opt.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss + wide_penalty(run.model, run.cfg.wide_l2)).backward()   # the mean loss stays data only
         norms.append(torch.nn.utils.clip_grad_norm_(run.net.parameters(), run.cfg.clip).detach())
         run.opt.step()
         run.sched.step()
