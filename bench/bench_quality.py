@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_quality.py [--worlds generator,cord,platelet]
         [--sizes 100,2000,20000] [--draws 5] [--configs default num_embed=piecewise] [--workers 2]
+        [--select 'default|wide_l2=0.01']
 
 For each world (the package's generator, and the two foreign worlds in bench/) and each training
 size, `--draws` draws from `--first-draw` on (0 to 4 by default) are written by `study.write_draw`
@@ -21,6 +22,11 @@ noise (each world records argmax(utility + noise * Gumbel), so the chance that a
 given candidate is softmax(utility / noise)). It estimates what top-1 estimates without the coin
 flip of the label, so its paired intervals are narrower; `oracle_expected_top1` is its ceiling, the
 argmax-utility ranking's. The summary gives paired differences on both.
+
+`--select 'A|B'` adds a ranker named `select(A|B)`: on each draw, whichever of the configs A and B
+(both in `--configs`) reached the lower validation loss, with the test figures of that run and the
+seconds of all of them (both are trained). It measures choosing a setting per data set on its
+validation file, as a user would, without ever looking at the test set.
 Writes bench/out/quality.json with the machine, library versions and commit.
 """
 from __future__ import annotations
@@ -66,6 +72,7 @@ def job(args) -> dict:
         cfg = TrainConfig(train=str(paths['train']), val=str(paths['val']), out=str(out),
                           seed=draw, progress=False, **overrides(ranker))
         m = fit_score(cfg)
+        row['val_loss'] = float(m['val_loss'])
         ev = Ranker.load(out / 'best_model.pt').evaluate(te)           # as fit_score(cfg, te) does
         m.update(ev.metrics)
         scores = [s[:len(ex['utility'])] for s, ex in zip(ev.scores.numpy(), te)]  # padding off
@@ -76,6 +83,21 @@ def job(args) -> dict:
     with open(Path(folder) / 'runs.jsonl', 'a') as f:          # each run kept as it ends
         f.write(json.dumps(row) + '\n')
     return row
+
+
+def add_selected(df: pd.DataFrame, spec: str) -> pd.DataFrame:
+    "`df` plus, per world, size and draw, a row `select(spec)`: the config of `spec` with the lowest val_loss."
+    names = spec.split('|')
+    cand = df[df.ranker.isin(names)]
+    rows = []
+    for _, g in cand.groupby(['world', 'n', 'draw'], sort=False):
+        if set(g.ranker) != set(names):                   # a config missing on this draw: no choice
+            continue
+        best = g.loc[g.val_loss.idxmin()].copy()
+        best['picked'], best['seconds'] = best.ranker, g.seconds.sum()
+        best['ranker'] = f'select({spec})'
+        rows.append(best)
+    return pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
 
 
 def summarise(df: pd.DataFrame, configs: list) -> list:
@@ -113,12 +135,21 @@ def main():
                     help='draws first-draw, ...; development draws (200 on) choose, 0-4 measure')
     ap.add_argument('--trees', default=','.join(TREES), help="tree rankers to run, or 'none'")
     ap.add_argument('--configs', nargs='+', default=['default'])
+    ap.add_argument('--select', nargs='*', default=[],
+                    help="'A|B': also report, per draw, the config of A and B with the lower "
+                         'validation loss')
     ap.add_argument('--workers', type=int, default=2)
     ap.add_argument('--folder', default=str(Path(__file__).parent / 'out' / 'quality'))
     ap.add_argument('--out', default=str(Path(__file__).parent / 'out' / 'quality.json'))
     a = ap.parse_args()
     for c in a.configs:
         overrides(c)                                        # fail now on a bad override
+    for spec in a.select:
+        missing = set(spec.split('|')) - set(a.configs)
+        if missing:
+            print(f"bench_quality.py: --select {spec!r}: {', '.join(sorted(missing))} is not in "
+                  '--configs', file=sys.stderr)
+            sys.exit(2)
     trees = [] if a.trees == 'none' else a.trees.split(',')
     draws = range(a.first_draw, a.first_draw + a.draws)
     jobs = [(w, int(n), k, r, a.folder) for n in a.sizes.split(',') for w in a.worlds.split(',')
@@ -127,10 +158,13 @@ def main():
         write_draw(WORLDS[w], n, k, Path(folder) / w / f'n{n}' / f'draw{k}')
     t0 = time.time()
     df = pd.DataFrame(run_parallel(job, jobs, workers=a.workers))
-    summary = summarise(df, a.configs)
+    for spec in a.select:
+        df = add_selected(df, spec)
+    configs = [*a.configs, *(f'select({spec})' for spec in a.select)]
+    summary = summarise(df, configs)
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({**environment(), 'configs': a.configs, 'wall_seconds': time.time() - t0,
+    out.write_text(json.dumps({**environment(), 'configs': configs, 'wall_seconds': time.time() - t0,
                                'summary': summary, 'runs': df.to_dict('records')}, indent=1))
     for row in summary:
         print(json.dumps(row))

@@ -31,13 +31,17 @@ def test_summary_pairs_expected_top1(tmp_path):
     out = tmp_path / 'q.json'
     cmd = [sys.executable, str(ROOT / 'bench' / 'bench_quality.py'), '--worlds', 'platelet',
            '--sizes', '40', '--draws', '2', '--first-draw', '300', '--trees', 'none', '--workers', '1',
-           '--configs', 'epochs=1', 'epochs=2', '--folder', str(tmp_path / 'q'), '--out', str(out)]
+           '--configs', 'epochs=1', 'epochs=2', '--select', 'epochs=1|epochs=2',
+           '--folder', str(tmp_path / 'q'), '--out', str(out)]
     subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, timeout=600)
     res = json.loads(out.read_text())
     row = res['summary'][0]
     assert 0 < row['epochs=2_expected_top1'] <= row['oracle_expected_top1'] <= 1
     assert {'diff', 'lo', 'hi'} <= set(row['epochs=2 - epochs=1 (expected_top1)'])
     assert all(0 <= r['expected_top1'] <= 1 for r in res['runs'])
+    assert {'diff', 'lo', 'hi'} <= set(row['select(epochs=1|epochs=2) - epochs=1 (expected_top1)'])
+    picked = [r for r in res['runs'] if r['ranker'] == 'select(epochs=1|epochs=2)']
+    assert len(picked) == 2 and {p['picked'] for p in picked} <= {'epochs=1', 'epochs=2'}
 
 
 def test_summary_pairs_both_catboosts(tmp_path):
@@ -55,3 +59,27 @@ def test_summary_pairs_both_catboosts(tmp_path):
             assert pair['lo'] <= pair['diff'] <= pair['hi']
     tuned, default = (row[f'{r}_top1'] for r in ('catboost_yetirank_tuned', 'catboost_yetirank'))
     assert tuned != default                                # the tuned settings reach CatBoost
+
+
+def test_select_picks_the_lower_validation_loss():
+    import pandas as pd
+    from bench_quality import add_selected
+    df = pd.DataFrame([dict(world='w', n=10, draw=d, ranker=r, val_loss=v, top1=t, seconds=1.0)
+                       for d, r, v, t in [(0, 'a', 1.0, .5), (0, 'b', 2.0, .6),
+                                          (1, 'a', 3.0, .7), (1, 'b', 2.5, .8),
+                                          (2, 'a', 1.0, .9)]])          # draw 2 lacks b: no choice
+    out = add_selected(df, 'a|b')
+    sel = out[out.ranker == 'select(a|b)'].set_index('draw')
+    assert list(sel.index) == [0, 1]
+    assert list(sel.picked) == ['a', 'b'] and list(sel.top1) == [.5, .8]
+    assert list(sel.seconds) == [2.0, 2.0]                    # both configs were trained
+
+
+def test_select_must_name_configs(tmp_path):
+    cmd = [sys.executable, str(ROOT / 'bench' / 'bench_quality.py'), '--configs', 'default',
+           '--select', 'default|wide_l2=0.01', '--trees', 'none', '--folder', str(tmp_path / 'q'),
+           '--out', str(tmp_path / 'q.json')]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 2
+    assert 'wide_l2=0.01' in r.stderr and 'Traceback' not in r.stderr
+    assert not (tmp_path / 'q.json').exists()
