@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 import time
+from dataclasses import fields, replace
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -17,11 +18,11 @@ from scipy import stats
 from tqdm.auto import tqdm
 
 from .io import read_dataset, write_dataset
-from .train import TrainConfig, train
+from .train import TrainConfig, monitor_sign, train
 from .inference import Ranker
 
 # %% auto #0
-__all__ = ['split_seeds', 'write_draw', 'fit_score', 'run_parallel', 'holm', 'paired_diffs', 'plot_forest']
+__all__ = ['split_seeds', 'write_draw', 'fit_score', 'fit_choose', 'run_parallel', 'holm', 'paired_diffs', 'plot_forest']
 
 # %% ../nbs/07a_study.ipynb #97311217
 def split_seeds(draw: int) -> dict:
@@ -57,6 +58,26 @@ def fit_score(cfg: TrainConfig, test=None) -> dict:
         ev = Ranker.load(Path(cfg.out) / 'best_model.pt').evaluate(test)
         out.update(ev.metrics)
     return out
+
+# %% ../nbs/07a_study.ipynb #01db17b0
+def fit_choose(cfg: TrainConfig, field: str, values, test=None) -> dict:
+    "Train `cfg` once per value of `field` (in `out/field=value`); keep the best on validation."
+    names = {f.name for f in fields(TrainConfig)} - {'train', 'val', 'out', 'resume'}
+    if field not in names:
+        raise ValueError(f'fit_choose: {field!r} is not a setting to choose; one of {sorted(names)}')
+    if not cfg.val:
+        raise ValueError('fit_choose: choosing needs a validation file (val)')
+    values = list(values)
+    if not values:
+        raise ValueError(f'fit_choose: no values of {field} to choose from')
+    runs = {}
+    for v in values:
+        out = Path(cfg.out) / f'{field}={v}'
+        runs[v] = fit_score(replace(cfg, out=str(out), **{field: v}), test)
+        runs[v]['path'] = str(out / 'best_model.pt')
+    sign = monitor_sign(cfg.monitor)
+    best = max(values, key=lambda v: sign * runs[v][f'val_{cfg.monitor}'])   # first among equals
+    return {'field': field, 'value': best, 'path': runs[best]['path'], 'runs': runs}
 
 # %% ../nbs/07a_study.ipynb #ddff6167
 def _one_thread():
