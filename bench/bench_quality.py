@@ -27,6 +27,7 @@ argmax-utility ranking's. The summary gives paired differences on both.
 (both in `--configs`) reached the lower validation loss, with the test figures of that run and the
 seconds of all of them (both are trained). It measures choosing a setting per data set on its
 validation file, as a user would, without ever looking at the test set.
+
 Writes bench/out/quality.json with the machine, library versions and commit.
 """
 from __future__ import annotations
@@ -86,7 +87,7 @@ def job(args) -> dict:
 
 
 def add_selected(df: pd.DataFrame, spec: str) -> pd.DataFrame:
-    "`df` plus, per world, size and draw, a row `select(spec)`: the config of `spec` with the lowest val_loss."
+    "`df` plus a row `select(spec)` per world, size and draw: the config of `spec` of lowest val_loss."
     names = spec.split('|')
     cand = df[df.ranker.isin(names)]
     rows = []
