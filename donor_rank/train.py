@@ -84,6 +84,8 @@ class TrainConfig:
                         'while training (0 = off)')
     wide_l2: float = _opt(0.0, "L2 penalty on the wide path's candidate x patient weights, added "
                           'to the training loss (0 = off)')
+    wide_l1: float = _opt(0.0, "L1 penalty on the wide path's candidate x patient weights, added "
+                          'to the training loss (0 = off)')
     warmup: float = _opt(0.05, 'fraction of all steps spent warming up')
     clip: float = _opt(1.0, 'gradient-norm clip')
     ema_epochs: float = _opt(2.0, 'evaluate and save a moving average of the weights over about '
@@ -137,6 +139,8 @@ def check(self: TrainConfig) -> TrainConfig:
         raise ValueError(f'--noise must be at least 0, got {self.noise}')
     if not self.wide_l2 >= 0:
         raise ValueError(f'--wide-l2 must be at least 0, got {self.wide_l2}')
+    if not self.wide_l1 >= 0:
+        raise ValueError(f'--wide-l1 must be at least 0, got {self.wide_l1}')
     if self.negatives < 0:
         raise ValueError(f'--negatives must be at least 0, got {self.negatives}')
     if self.gain not in GAINS:
@@ -271,12 +275,12 @@ def jitter(b: Batch, std: float) -> Batch:
     return replace(b, cand_num=b.cand_num + noise)
 
 # %% ../nbs/06_train.ipynb #0b83c13a
-def wide_penalty(model, l2: float) -> torch.Tensor | float:
-    "`l2` times the sum of squares of the wide path's candidate x patient (bilinear) weights."
+def wide_penalty(model, l2: float, l1: float = 0.) -> torch.Tensor | float:
+    "`l2` x the sum of squares plus `l1` x the sum of sizes of the wide path's bilinear weights."
     wide = getattr(model, 'wide', None)
-    if not l2 or wide is None:
+    if not (l2 or l1) or wide is None:
         return 0.
-    return l2 * wide.bil.pow(2).sum()
+    return l2 * wide.bil.pow(2).sum() + l1 * wide.bil.abs().sum()
 
 # %% ../nbs/06_train.ipynb #2d8ef6d3
 def evaluate(model, data: Batch, loss_fn, device, ctx: Dist = Dist(),
@@ -557,7 +561,8 @@ def train_epoch(run: Run, epoch: int) -> tuple[float, np.ndarray]:
             raise TrainingError(f'non-finite loss at epoch {epoch}, step {step}: '
                                 f'stopped; the last good checkpoint is {kept}')
         run.opt.zero_grad(set_to_none=True)
-        (loss + wide_penalty(run.model, run.cfg.wide_l2)).backward()   # the mean loss stays data only
+        penalty = wide_penalty(run.model, run.cfg.wide_l2, run.cfg.wide_l1)
+        (loss + penalty).backward()                       # the reported loss stays data only
         norms.append(torch.nn.utils.clip_grad_norm_(run.net.parameters(), run.cfg.clip).detach())
         run.opt.step()
         run.sched.step()
