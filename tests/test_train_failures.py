@@ -38,11 +38,12 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(data, monkeypatch):
 
 def test_cli_bad_flags_one_line(data):
     for extra in (['--epochs', '0'], ['--lr', '-1'], ['--noise', '-0.5'], ['--loss', 'nope'], ['--dropout', '1.5'], ['--log-skew', 'nan'],
-                  ['--scale', 'rank']):
+                  ['--scale', 'rank'], ['--wide-l2', '-1'], ['--wide-l1', '-0.01']):
         r = subprocess.run([str(BIN / 'donor_rank_train'), '--train', str(data / 'tr.json'), '--val', str(data / 'va.json'),
                             '--out', str(data / 'x'), *extra], capture_output=True, text=True, timeout=120)
         assert r.returncode == 2, (extra, r.stderr)
         assert r.stderr.count('\n') == 1 and 'Traceback' not in r.stderr, r.stderr
+        assert extra[0][2:] in r.stderr, (extra, r.stderr)            # names the setting
         assert not (data / 'x').exists()
 
 
