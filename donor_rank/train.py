@@ -35,10 +35,10 @@ log = logging.getLogger('donor_rank.train')
 # %% auto #0
 __all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'SMALL_DATA', 'TrainConfig', 'Dist', 'init_dist', 'epoch_order',
            'epoch_batches', 'make_scheduler', 'auto_batch', 'auto_lr', 'choice_target', 'choice_target_flat',
-           'auto_loss', 'rolled', 'cat_batches', 'batch_loss', 'jitter', 'wide_penalty', 'evaluate', 'diagnose',
-           'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run', 'read_splits', 'setup',
-           'resume', 'open_run_folder', 'train_epoch', 'validate', 'record', 'save', 'progress_bar', 'log_tensorboard',
-           'close_tensorboard', 'train', 'lr_sweep', 'plot_lr_find', 'lr_find']
+           'auto_loss', 'rolled', 'cat_batches', 'batch_loss', 'jitter', 'wide_penalty', 'auto_wide_l1', 'evaluate',
+           'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run', 'read_splits',
+           'setup', 'resume', 'open_run_folder', 'train_epoch', 'validate', 'record', 'save', 'progress_bar',
+           'log_tensorboard', 'close_tensorboard', 'train', 'lr_sweep', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/06_train.ipynb #6a232061
 def _opt(default, help: str):
@@ -84,8 +84,9 @@ class TrainConfig:
                         'while training (0 = off)')
     wide_l2: float = _opt(0.0, "L2 penalty on the wide path's candidate x patient weights, added "
                           'to the training loss (0 = off)')
-    wide_l1: float = _opt(0.0, "L1 penalty on the wide path's candidate x patient weights, added "
-                          'to the training loss (0 = off)')
+    wide_l1: float = _opt(-1.0, "L1 penalty on the wide path's candidate x patient weights, added "
+                          'to the training loss (0 = off; -1 = auto: 0.3 / sqrt(training lists), '
+                          '0.03 at 100 lists, 0.0067 at 2,000)')
     warmup: float = _opt(0.05, 'fraction of all steps spent warming up')
     clip: float = _opt(1.0, 'gradient-norm clip')
     ema_epochs: float = _opt(2.0, 'evaluate and save a moving average of the weights over about '
@@ -139,8 +140,8 @@ def check(self: TrainConfig) -> TrainConfig:
         raise ValueError(f'--noise must be at least 0, got {self.noise}')
     if not self.wide_l2 >= 0:
         raise ValueError(f'--wide-l2 must be at least 0, got {self.wide_l2}')
-    if not self.wide_l1 >= 0:
-        raise ValueError(f'--wide-l1 must be at least 0, got {self.wide_l1}')
+    if not (self.wide_l1 >= 0 or self.wide_l1 == -1):
+        raise ValueError(f'--wide-l1 must be at least 0, or -1 for auto, got {self.wide_l1}')
     if self.negatives < 0:
         raise ValueError(f'--negatives must be at least 0, got {self.negatives}')
     if self.gain not in GAINS:
@@ -282,6 +283,11 @@ def wide_penalty(model, l2: float, l1: float = 0.) -> torch.Tensor | float:
         return 0.
     return l2 * wide.bil.pow(2).sum() + l1 * wide.bil.abs().sum()
 
+# %% ../nbs/06_train.ipynb #a7c1e5d2
+def auto_wide_l1(n: int, at: float = 0.3) -> float:
+    "The lasso strength for `wide_l1=-1`: `at` / sqrt(n) for `n` training lists."
+    return at / math.sqrt(max(1, n))
+
 # %% ../nbs/06_train.ipynb #2d8ef6d3
 def evaluate(model, data: Batch, loss_fn, device, ctx: Dist = Dist(),
              gain: str = 'exp2', loss_target=None) -> dict:
@@ -412,6 +418,7 @@ class Run:
     ema: torch.optim.swa_utils.AveragedModel | None
     batch_size: int                        # lists per step on this rank
     steps: int                             # optimiser steps per epoch
+    wide_l1: float                         # the lasso's strength, `auto_wide_l1` resolved
     checkpoint: dict | None = None         # to resume from, until `resume` applies it
     rows: list = field(default_factory=list)
     best: dict = field(default_factory=dict)
@@ -497,6 +504,7 @@ def setup(cfg: TrainConfig) -> Run:
     steps = math.ceil(math.ceil(len(train_data) / ctx.world) / batch_size)
     fused = device.type in ('cpu', 'cuda')                      # one kernel for all parameters
     lr = cfg.lr or auto_lr(global_batch)
+    wide_l1 = auto_wide_l1(len(train_data)) if cfg.wide_l1 == -1 else cfg.wide_l1
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=cfg.weight_decay,
                             fused=fused)
     sched = make_scheduler(opt, steps * cfg.epochs, cfg.warmup)
@@ -507,7 +515,7 @@ def setup(cfg: TrainConfig) -> Run:
     net = DDP(model) if ctx.world > 1 else model
     best = {'epoch': -1, cfg.monitor: -monitor_sign(cfg.monitor) * math.inf}
     return Run(cfg, ctx, device, task_type, feat, train_data, val_data, model, net, loss_fn,
-               opt, sched, ema, batch_size, steps, checkpoint=ck, best=best)
+               opt, sched, ema, batch_size, steps, wide_l1, checkpoint=ck, best=best)
 
 # %% ../nbs/06_train.ipynb #6aaaac7a
 def resume(run: Run) -> bool:
@@ -561,7 +569,7 @@ def train_epoch(run: Run, epoch: int) -> tuple[float, np.ndarray]:
             raise TrainingError(f'non-finite loss at epoch {epoch}, step {step}: '
                                 f'stopped; the last good checkpoint is {kept}')
         run.opt.zero_grad(set_to_none=True)
-        penalty = wide_penalty(run.model, run.cfg.wide_l2, run.cfg.wide_l1)
+        penalty = wide_penalty(run.model, run.cfg.wide_l2, run.wide_l1)
         (loss + penalty).backward()                       # the reported loss stays data only
         norms.append(torch.nn.utils.clip_grad_norm_(run.net.parameters(), run.cfg.clip).detach())
         run.opt.step()

@@ -24,7 +24,7 @@ __all__ = ['SPACE', 'KINDS', 'FIXED', 'check_space', 'suggest', 'objective', 'ba
 # %% ../nbs/07b_tune.ipynb #efd858d1
 SPACE = {'lr': ('log', 3e-3, 1e-1), 'batch_size': ('cat', [4, 8, 16, 32, 64, 128]),
          'dropout': ('float', 0.0, 0.3), 'd': ('cat', [32, 64, 128]), 'warmup': ('float', 0.0, 0.2),
-         'wide_l2': ('cat', [0.0, 3e-3, 1e-2])}
+         'wide_l2': ('cat', [0.0, 3e-3, 1e-2]), 'wide_l1': ('cat', [-1.0, 0.0, 3e-3, 1e-2, 3e-2])}
 KINDS = ('log', 'float', 'int', 'cat')
 FIXED = ('train', 'val', 'out', 'seed', 'resume', 'progress', 'tensorboard')
 
