@@ -217,9 +217,10 @@ def auto_batch(n: int) -> int:
     return int(min(128, max(16, 2 ** round(math.log2(n / 16)))))
 
 # %% ../nbs/06_train.ipynb #fe718b1f
-def auto_lr(batch: int, base: float = 4e-2, at: int = 128) -> float:
-    "The learning rate for `lr=0`: `base` at a global batch of `at` lists, scaled by sqrt(batch / at)."
-    return base * math.sqrt(batch / at)
+def auto_lr(batch: int, lasso: bool = True, base: float = 4e-2, at: int = 128,
+            floor: int = 32) -> float:
+    "The rate for `lr=0`: `base` at `at` lists, by sqrt(batch / at); with the lasso, held below `floor`."
+    return base * math.sqrt(max(batch, floor if lasso else 1) / at)
 
 # %% ../nbs/06_train.ipynb #916b5730
 SUPERVISIONS = ('graded', 'choice')
@@ -503,8 +504,10 @@ def setup(cfg: TrainConfig) -> Run:
     batch_size = max(1, math.ceil(global_batch / ctx.world))
     steps = math.ceil(math.ceil(len(train_data) / ctx.world) / batch_size)
     fused = device.type in ('cpu', 'cuda')                      # one kernel for all parameters
-    lr = cfg.lr or auto_lr(global_batch)
     wide_l1 = auto_wide_l1(len(train_data)) if cfg.wide_l1 == -1 else cfg.wide_l1
+    wide = getattr(model, 'wide', None)
+    lasso = wide_l1 > 0 and wide is not None and wide.bil.numel() > 0   # patient features to weigh
+    lr = cfg.lr or auto_lr(global_batch, lasso)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=cfg.weight_decay,
                             fused=fused)
     sched = make_scheduler(opt, steps * cfg.epochs, cfg.warmup)

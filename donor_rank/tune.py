@@ -161,7 +161,7 @@ def base_values(base: TrainConfig, space: dict) -> dict:
     for name, entry in space.items():
         v = getattr(base, name)
         if name == 'lr' and v == 0 and base.batch_size:      # auto: the rate it stands for
-            v = auto_lr(base.batch_size)
+            v = auto_lr(base.batch_size, base.wide_l1 != 0)           # (donor data: the lasso acts)
         inside = v in entry[1] if entry[0] == 'cat' else entry[1] <= v <= entry[2]
         if inside:
             out[name] = v
