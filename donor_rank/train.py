@@ -65,7 +65,8 @@ class TrainConfig:
     model: str = _opt('listranker', "'listranker' or the 'mlp' baseline")
     epochs: int = _opt(15, 'passes over the training data')
     lr: float = _opt(0.0, 'peak learning rate (AdamW); 0 = auto: 0.04 at a batch of 128 lists, '
-                     'scaled with the square root of the batch')
+                     'scaled with the square root of the batch (held at 0.02 below 32 lists '
+                     'when the wide lasso acts)')
     batch_size: int = _opt(0, 'lists per optimiser step, the global batch under DDP (0 = auto: '
                             '4 lists up to 1,000 lists, then about 16 steps an epoch, up to 128)')
     weight_decay: float = _opt(1e-2, "AdamW's decoupled weight decay")
