@@ -220,7 +220,7 @@ def auto_batch(n: int) -> int:
 # %% ../nbs/06_train.ipynb #fe718b1f
 def auto_lr(batch: int, lasso: bool = True, base: float = 4e-2, at: int = 128,
             floor: int = 32) -> float:
-    "The rate for `lr=0`: `base` at `at` lists, by sqrt(batch / at); with the lasso, held under `floor`."
+    "The `lr=0` rate: `base` at `at` lists, by sqrt(batch / at), held under `floor` with the lasso."
     return base * math.sqrt(max(batch, floor if lasso else 1) / at)
 
 # %% ../nbs/06_train.ipynb #916b5730
