@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_quality.py [--worlds generator,cord,platelet]
         [--sizes 100,2000,20000] [--draws 5] [--configs default num_embed=piecewise] [--workers 2]
-        [--select 'default|wide_l2=0.01']
+        [--select 'default|wide_l2=0.01'] [--average 'default+wide=false']
 
 For each world (the package's generator, and the two foreign worlds in bench/) and each training
 size, `--draws` draws from `--first-draw` on (0 to 4 by default) are written by `study.write_draw`
@@ -27,6 +27,10 @@ argmax-utility ranking's. The summary gives paired differences on both.
 (both in `--configs`) reached the lower validation loss, with the test figures of that run and the
 seconds of all of them (both are trained). It measures choosing a setting per data set on its
 validation file, as a user would, without ever looking at the test set.
+
+`--average 'A+B'` adds a ranker named `average(A+B)`: on each draw, the mean of the raw scores that
+the kept checkpoints of A and B (both in `--configs`) give each test candidate, with the seconds of
+both. It measures a two-model ensemble at twice the training time.
 
 Writes bench/out/quality.json with the machine, library versions and commit.
 """
@@ -101,6 +105,30 @@ def add_selected(df: pd.DataFrame, spec: str) -> pd.DataFrame:
     return pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
 
 
+def add_averaged(df: pd.DataFrame, spec: str, folder) -> pd.DataFrame:
+    "`df` plus a row `average(spec)` per world, size and draw: the mean of the configs' raw scores."
+    names = spec.split('+')
+    rows = []
+    cand = df[df.ranker.isin(names)]
+    for (world, n, draw), g in cand.groupby(['world', 'n', 'draw'], sort=False):
+        if set(g.ranker) != set(names):                   # a config missing on this draw: no average
+            continue
+        te = read_dataset(Path(folder) / world / f'n{n}' / f'draw{draw}' / 'test.parquet')
+        members = [Ranker.load(Path(folder) / 'runs' / f'{world}_n{n}_d{draw}_{c}' / 'best_model.pt')
+                   for c in names]
+        scores = [m.evaluate(te).scores.numpy() for m in members]           # each (lists, L)
+        lengths = [len(ex['utility']) for ex in te]
+        mean = [np.mean([s[i, :k] for s in scores], 0) for i, k in enumerate(lengths)]
+        m = metrics_for(te, mean)
+        row = dict(world=world, n=n, draw=draw, ranker=f'average({spec})', top1=float(m['top1']),
+                   mrr=float(m['mrr']), seconds=float(g.seconds.sum()),
+                   expected_top1=expected_top1(te, mean, NOISE[world]),
+                   oracle_expected_top1=float(g.oracle_expected_top1.iloc[0]))
+        row.update({k: float(m[k]) for k in UTILITY})
+        rows.append(row)
+    return pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
+
+
 def summarise(df: pd.DataFrame, configs: list) -> list:
     "Per world and size: mean top-1 per ranker, and each config minus each CatBoost, paired on draws."
     out = []
@@ -139,18 +167,21 @@ def main():
     ap.add_argument('--select', nargs='*', default=[],
                     help="'A|B': also report, per draw, the config of A and B with the lower "
                          'validation loss')
+    ap.add_argument('--average', nargs='*', default=[],
+                    help="'A+B': also report, per draw, the mean of A's and B's raw scores")
     ap.add_argument('--workers', type=int, default=2)
     ap.add_argument('--folder', default=str(Path(__file__).parent / 'out' / 'quality'))
     ap.add_argument('--out', default=str(Path(__file__).parent / 'out' / 'quality.json'))
     a = ap.parse_args()
     for c in a.configs:
         overrides(c)                                        # fail now on a bad override
-    for spec in a.select:
-        missing = set(spec.split('|')) - set(a.configs)
-        if missing:
-            print(f"bench_quality.py: --select {spec!r}: {', '.join(sorted(missing))} is not in "
-                  '--configs', file=sys.stderr)
-            sys.exit(2)
+    for flag, specs, sep in (('--select', a.select, '|'), ('--average', a.average, '+')):
+        for spec in specs:
+            missing = set(spec.split(sep)) - set(a.configs)
+            if missing:
+                print(f"bench_quality.py: {flag} {spec!r}: {', '.join(sorted(missing))} is not in "
+                      '--configs', file=sys.stderr)
+                sys.exit(2)
     trees = [] if a.trees == 'none' else a.trees.split(',')
     draws = range(a.first_draw, a.first_draw + a.draws)
     jobs = [(w, int(n), k, r, a.folder) for n in a.sizes.split(',') for w in a.worlds.split(',')
@@ -161,7 +192,10 @@ def main():
     df = pd.DataFrame(run_parallel(job, jobs, workers=a.workers))
     for spec in a.select:
         df = add_selected(df, spec)
-    configs = [*a.configs, *(f'select({spec})' for spec in a.select)]
+    for spec in a.average:
+        df = add_averaged(df, spec, a.folder)
+    configs = [*a.configs, *(f'select({spec})' for spec in a.select),
+               *(f'average({spec})' for spec in a.average)]
     summary = summarise(df, configs)
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)

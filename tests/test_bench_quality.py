@@ -32,6 +32,7 @@ def test_summary_pairs_expected_top1(tmp_path):
     cmd = [sys.executable, str(ROOT / 'bench' / 'bench_quality.py'), '--worlds', 'platelet',
            '--sizes', '40', '--draws', '2', '--first-draw', '300', '--trees', 'none', '--workers', '1',
            '--configs', 'epochs=1', 'epochs=2', '--select', 'epochs=1|epochs=2',
+           '--average', 'epochs=1+epochs=2', 'epochs=1+epochs=1',
            '--folder', str(tmp_path / 'q'), '--out', str(out)]
     subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, timeout=600)
     res = json.loads(out.read_text())
@@ -42,6 +43,15 @@ def test_summary_pairs_expected_top1(tmp_path):
     assert {'diff', 'lo', 'hi'} <= set(row['select(epochs=1|epochs=2) - epochs=1 (expected_top1)'])
     picked = [r for r in res['runs'] if r['ranker'] == 'select(epochs=1|epochs=2)']
     assert len(picked) == 2 and {p['picked'] for p in picked} <= {'epochs=1', 'epochs=2'}
+    runs = {(r['ranker'], r['draw']): r for r in res['runs']}
+    for d in (300, 301):
+        pair, one, two = (runs[(k, d)] for k in ('average(epochs=1+epochs=2)', 'epochs=1', 'epochs=2'))
+        assert abs(pair['seconds'] - one['seconds'] - two['seconds']) < 1e-9     # both trained
+        assert 0 < pair['expected_top1'] <= pair['oracle_expected_top1']
+        self_avg = runs[('average(epochs=1+epochs=1)', d)]                     # a model with itself
+        for k in ('top1', 'mrr', 'expected_top1', 'oracle_agreement'):
+            assert abs(self_avg[k] - one[k]) < 1e-6, k
+    assert {'diff', 'lo', 'hi'} <= set(row['average(epochs=1+epochs=2) - epochs=1 (expected_top1)'])
 
 
 def test_summary_pairs_both_catboosts(tmp_path):
@@ -75,11 +85,12 @@ def test_select_picks_the_lower_validation_loss():
     assert list(sel.seconds) == [2.0, 2.0]                    # both configs were trained
 
 
-def test_select_must_name_configs(tmp_path):
-    cmd = [sys.executable, str(ROOT / 'bench' / 'bench_quality.py'), '--configs', 'default',
-           '--select', 'default|wide_l2=0.01', '--trees', 'none', '--folder', str(tmp_path / 'q'),
-           '--out', str(tmp_path / 'q.json')]
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert r.returncode == 2
-    assert 'wide_l2=0.01' in r.stderr and 'Traceback' not in r.stderr
-    assert not (tmp_path / 'q.json').exists()
+def test_select_and_average_must_name_configs(tmp_path):
+    for flag, spec in (('--select', 'default|wide_l2=0.01'), ('--average', 'default+wide_l2=0.01')):
+        cmd = [sys.executable, str(ROOT / 'bench' / 'bench_quality.py'), '--configs', 'default',
+               flag, spec, '--trees', 'none', '--folder', str(tmp_path / 'q'),
+               '--out', str(tmp_path / 'q.json')]
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert r.returncode == 2
+        assert flag in r.stderr and 'wide_l2=0.01' in r.stderr and 'Traceback' not in r.stderr
+        assert not (tmp_path / 'q.json').exists()
