@@ -14,11 +14,11 @@ import donor_rank
 from .schema import CheckpointError, SCHEMA_VERSION
 from .io import atomic_write
 from .features import Featurizer
-from .model import build_model
+from .model import MeanRanker, build_model
 
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'CKPT_VERSION', 'save_checkpoint', 'load_checkpoint', 'cpu_state', 'saved_temperature',
-           'checkpoint_dict', 'model_from_checkpoint', 'featurizer_from_checkpoint']
+           'checkpoint_dict', 'model_from_checkpoint', 'featurizer_from_checkpoint', 'join_checkpoints']
 
 # %% ../nbs/05a_checkpoint.ipynb #a94b20b2
 CKPT_FORMAT = 'donor_rank.checkpoint'
@@ -151,3 +151,30 @@ def featurizer_from_checkpoint(ck: dict, model: torch.nn.Module, path=None) -> F
         raise CheckpointError(f"{where}the featurizer's feature sizes {feat.dims} do not match "
                               f"the model's {model.config.get('dims')}")
     return feat
+
+# %% ../nbs/05a_checkpoint.ipynb #ff3cb2e5
+def join_checkpoints(paths: list, out) -> Path:
+    "Write to `out` one checkpoint whose model scores as the mean of the checkpoints at `paths`."
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise CheckpointError('no checkpoints to join')
+    cks = [load_checkpoint(p) for p in paths]
+    first = cks[0]
+    for p, ck in zip(paths[1:], cks[1:]):
+        if ck.get('task_type') != first.get('task_type'):
+            raise CheckpointError(f"{p}: task type {ck.get('task_type')!r}, not "
+                                  f"{first.get('task_type')!r} as in {paths[0]}")
+        if ck.get('featurizer') != first.get('featurizer'):
+            raise CheckpointError(f'{p}: its featurizer differs from that of {paths[0]} (members '
+                                  'must be trained on the same file with the same feature settings)')
+    models = [model_from_checkpoint(ck, p) for ck, p in zip(cks, paths)]
+    featurizer_from_checkpoint(first, models[0], paths[0])               # checks the sizes
+    mean = MeanRanker(models[0].config['dims'], models)
+    ck = {'format': CKPT_FORMAT, 'format_version': CKPT_VERSION,
+          'package_version': donor_rank.__version__, 'schema_version': SCHEMA_VERSION,
+          'task_type': first.get('task_type'), 'config': first.get('config'),
+          'model_config': dict(mean.config), 'model_state': cpu_state(mean),
+          'featurizer': first['featurizer'], 'epoch': None, 'history': [], 'best': None,
+          'stale': 0, 'temperature': 1.0,
+          'members': [dict(path=str(p), config=ck.get('config')) for p, ck in zip(paths, cks)]}
+    return save_checkpoint(ck, out)

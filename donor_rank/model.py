@@ -17,7 +17,8 @@ from .features import Batch, LIST_FIELDS
 # %% auto #0
 __all__ = ['NUM_EMBEDS', 'MODELS', 'Norm', 'MLP', 'CatEmbed', 'FeatureTokens', 'ContextEncoder', 'PiecewiseLinear',
            'CandidateEncoder', 'Interaction', 'list_stats', 'merge_stats', 'ListPool', 'RankerBase', 'raw_features',
-           'Wide', 'ListRanker', 'MLPScorer', 'build_model', 'pick_device', 'predict', 'PatientScorer', 'score_pool']
+           'Wide', 'ListRanker', 'MLPScorer', 'build_model', 'MeanRanker', 'pick_device', 'predict', 'PatientScorer',
+           'score_pool']
 
 # %% ../nbs/03_model.ipynb #652ab6bb
 class Norm(nn.Module):
@@ -325,6 +326,7 @@ class ListRanker(RankerBase):
             raise ValueError(f"d={d} must be divisible by heads={heads}")
         self.config = dict(kind='listranker', dims=_int_dims(dims), d=d, heads=heads,
                            dropout=dropout, norm=norm, wide=wide, num_embed=num_embed)
+        self.width = d                             # the last dim of `embed`'s h
         self.wide = Wide(dims) if wide else None
         self.context = ContextEncoder(dims['ctx_num'], dims['ctx_cat'], d, norm, dropout)
         self.candidates = CandidateEncoder(dims['cand_num'], dims['cand_cat'], d, norm, dropout,
@@ -358,6 +360,7 @@ class MLPScorer(RankerBase):
     def __init__(self, dims: dict, d: int = 64, dropout: float = 0.1, norm: str = 'layer'):
         super().__init__()
         self.config = dict(kind='mlp', dims=_int_dims(dims), d=d, dropout=dropout, norm=norm)
+        self.width = 2 * d                         # the last dim of `embed`'s h
         # the context uses the same flat scheme, one row per list
         self.context = CandidateEncoder(dims['ctx_num'], dims['ctx_cat'], d, norm, dropout)
         self.candidates = CandidateEncoder(dims['cand_num'], dims['cand_cat'], d, norm, dropout)
@@ -375,17 +378,63 @@ class MLPScorer(RankerBase):
 MODELS = {'listranker': ListRanker, 'list_ranker': ListRanker, 'mlp': MLPScorer}
 
 def build_model(kind: str, dims: dict, **kw) -> nn.Module:
-    "A model by name ('listranker' or 'mlp'); options the kind does not take are dropped."
+    "A model by name ('listranker', 'mlp' or 'mean'); options the kind does not take are dropped."
     if kind not in MODELS:
         names = sorted(set(MODELS) - {'list_ranker'})
         raise ValueError(f"unknown model {kind!r}; choose from {names}")
     cls = MODELS[kind]
     params = inspect.signature(cls).parameters
-    known = {p for c in (ListRanker, MLPScorer) for p in inspect.signature(c).parameters}
+    known = {p for c in MODELS.values() for p in inspect.signature(c).parameters}
     bad = set(kw) - known
     if bad:
         raise TypeError(f"unknown model option(s): {sorted(bad)}")
     return cls(dims, **{k: v for k, v in kw.items() if k in params})
+
+# %% ../nbs/03_model.ipynb #cee09d3f
+class MeanRanker(RankerBase):
+    "Several rankers as one: their embeddings side by side, their scores averaged."
+    def __init__(self, dims: dict, members: list):
+        super().__init__()
+        if not members:
+            raise ValueError('MeanRanker needs at least one member')
+        built = [m if isinstance(m, nn.Module) else build_model(**m) for m in members]
+        for m in built:
+            if m.config['dims'] != _int_dims(dims):
+                raise ValueError(f"a member's feature sizes {m.config['dims']} differ from "
+                                 f"{_int_dims(dims)}")
+        self.members = nn.ModuleList(built)
+        self.list_aware = any(m.list_aware for m in built)
+        self.widths = [m.width for m in built]
+        self.width = sum(self.widths)
+        self.config = dict(kind='mean', dims=_int_dims(dims),
+                           members=[dict(m.config) for m in built])
+
+    def embed(self, b: Batch):                     # -> h (N, L, sum of widths), mean wide scores
+        hs, auxes = zip(*(m.embed(b) for m in self.members))
+        wide = [a for a in auxes if a is not None]
+        aux = torch.stack(wide).sum(0) / len(self.members) if wide else None   # (N, L)
+        return torch.cat(hs, -1), aux
+
+    def stats(self, h, mask):
+        return list_stats(h, mask) if self.list_aware else None
+
+    def merge(self, a, b):
+        return merge_stats(a, b)
+
+    def finish(self, h, aux, mask, stats):         # h (N, L, sum of widths) -> scores (N, L)
+        scores = 0.
+        lo = 0
+        for m, w in zip(self.members, self.widths):
+            part_stats = None
+            if m.list_aware:                       # sum and max per dim: the member's slice
+                total, count, top = stats
+                part_stats = (total[..., lo:lo + w], count, top[..., lo:lo + w])
+            scores = scores + m.finish(h[..., lo:lo + w], None, mask, part_stats)   # (N, L)
+            lo += w
+        scores = scores / len(self.members)
+        return scores if aux is None else scores + aux
+
+MODELS['mean'] = MeanRanker
 
 # %% ../nbs/03_model.ipynb #d919f006
 def pick_device(pref: str = 'auto', local_rank: int = 0) -> torch.device:
@@ -498,6 +547,9 @@ def _pool_stats(h):                                # (R, d) -> sum (d,), count (
 def score_pool(model: RankerBase, b: Batch, chunk: int = 8192, threads: int | None = None,
                cache_mb: float = 1024) -> torch.Tensor:
     "Scores (L,) of one patient's donors `b` (N=1), as `forward`'s; `threads` workers (None: cores)."
+    if isinstance(model, MeanRanker):              # each member folded on its own, then averaged
+        parts = [score_pool(m, b, chunk, threads, cache_mb) for m in model.members]   # each (L,)
+        return torch.stack(parts).mean(0)                                 # (L,)
     folded = isinstance(model, ListRanker) and not model.training and len(b) == 1
     if not folded or not bool(b.mask.all()):
         return model.score_chunked(b, chunk, cache_mb)[0]

@@ -115,6 +115,9 @@ class TrainConfig:
 @patch
 def check(self: TrainConfig) -> TrainConfig:
     "Raise `ValueError`, naming the flag, for a setting out of range; else return `self`."
+    if self.model not in ('listranker', 'list_ranker', 'mlp'):
+        raise ValueError(f"--model must be listranker or mlp, got {self.model!r} (a 'mean' of "
+                         'models is joined from trained checkpoints: join_checkpoints)')
     if self.epochs < 1:
         raise ValueError(f'--epochs must be at least 1, got {self.epochs}')
     if self.batch_size < 0:
