@@ -153,7 +153,7 @@ def featurizer_from_checkpoint(ck: dict, model: torch.nn.Module, path=None) -> F
     return feat
 
 # %% ../nbs/05a_checkpoint.ipynb #ff3cb2e5
-def join_checkpoints(paths: list, out) -> Path:
+def join_checkpoints(paths: list, out, config: dict | None = None) -> Path:
     "Write to `out` one checkpoint whose model scores as the mean of the checkpoints at `paths`."
     paths = [Path(p) for p in paths]
     if not paths:
@@ -172,7 +172,8 @@ def join_checkpoints(paths: list, out) -> Path:
     mean = MeanRanker(models[0].config['dims'], models)
     ck = {'format': CKPT_FORMAT, 'format_version': CKPT_VERSION,
           'package_version': donor_rank.__version__, 'schema_version': SCHEMA_VERSION,
-          'task_type': first.get('task_type'), 'config': first.get('config'),
+          'task_type': first.get('task_type'),
+          'config': first.get('config') if config is None else config,
           'model_config': dict(mean.config), 'model_state': cpu_state(mean),
           'featurizer': first['featurizer'], 'epoch': None, 'history': [], 'best': None,
           'stale': 0, 'temperature': 1.0,

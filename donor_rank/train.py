@@ -25,7 +25,8 @@ from .schema import DataError, CheckpointError
 from .io import atomic_write, read_dataset
 from .features import Featurizer, Batch, Lists, LIST_FIELDS, SCALES
 from .model import NUM_EMBEDS, build_model, pick_device, predict
-from .checkpoint import save_checkpoint, load_checkpoint, checkpoint_dict
+from .checkpoint import (save_checkpoint, load_checkpoint, checkpoint_dict, join_checkpoints,
+                                   model_from_checkpoint)
 from .losses import get_loss, top_grade, GAINS
 from .metrics import compute_metrics, LOWER_IS_BETTER, UTILITY_METRICS
 from .calibration import calibration_summary
@@ -38,7 +39,7 @@ __all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'SMALL_DATA', 'TrainConfi
            'auto_loss', 'rolled', 'cat_batches', 'batch_loss', 'jitter', 'wide_penalty', 'auto_wide_l1', 'evaluate',
            'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run', 'read_splits',
            'setup', 'resume', 'open_run_folder', 'train_epoch', 'validate', 'record', 'save', 'progress_bar',
-           'log_tensorboard', 'close_tensorboard', 'train', 'lr_sweep', 'plot_lr_find', 'lr_find']
+           'log_tensorboard', 'close_tensorboard', 'train', 'train_pair', 'lr_sweep', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/06_train.ipynb #6a232061
 def _opt(default, help: str):
@@ -75,6 +76,8 @@ class TrainConfig:
     heads: int = _opt(4, 'attention heads of the list ranker')
     norm: str = _opt('layer', 'layer | batch | none')
     wide: bool = _opt(True, "the list ranker's linear + bilinear 'wide' path (--no-wide: ablation)")
+    pair: bool = _opt(False, 'also train the list ranker without its wide path and score with the '
+                      'mean of the two (out/wide, out/no_wide, joined in out): twice the time')
     num_embed: str = _opt('piecewise', "candidates' numbers: 'linear' (one slope each) or 'piecewise' "
                           '(plus a learned piecewise-linear function of each)')
     scale: str = _opt('auto', "numbers: 'standard' (z-scores), 'quantile' (normal scores of their "
@@ -118,6 +121,9 @@ def check(self: TrainConfig) -> TrainConfig:
     if self.model not in ('listranker', 'list_ranker', 'mlp'):
         raise ValueError(f"--model must be listranker or mlp, got {self.model!r} (a 'mean' of "
                          'models is joined from trained checkpoints: join_checkpoints)')
+    if self.pair and (self.model == 'mlp' or not self.wide):
+        raise ValueError('--pair joins the list ranker with and without its wide path: it needs '
+                         '--model listranker and the wide path on')
     if self.epochs < 1:
         raise ValueError(f'--epochs must be at least 1, got {self.epochs}')
     if self.batch_size < 0:
@@ -668,6 +674,8 @@ def close_tensorboard(run: Run):
 # %% ../nbs/06_train.ipynb #abc1b44e
 def train(cfg: TrainConfig) -> dict:
     "Train a ranker as `cfg` says; best/last checkpoints, metrics.jsonl, curves.png in `cfg.out`."
+    if cfg.pair:
+        return train_pair(cfg)
     run = setup(cfg)
     resume(run)
     open_run_folder(run)
@@ -697,6 +705,38 @@ def train(cfg: TrainConfig) -> dict:
         dist.barrier()
     last = run.rows[-1] if run.rows else None
     return {'best': run.best, 'epochs_run': len(run.rows), 'last': last, 'out': str(run.out)}
+
+# %% ../nbs/06_train.ipynb #b1087df4
+def train_pair(cfg: TrainConfig) -> dict:
+    "Train the model with and without its wide path (`out/wide`, `out/no_wide`); join them in `out`."
+    out = Path(cfg.out)
+    members = {}
+    for name, wide in (('wide', True), ('no_wide', False)):
+        members[name] = train(replace(cfg, pair=False, wide=wide, out=str(out / name)))
+    ctx, device = init_dist(cfg.device)
+    joined = out / 'best_model.pt'
+    if ctx.main:
+        join_checkpoints([out / name / 'best_model.pt' for name in members], joined,
+                         config=asdict(cfg))
+    if ctx.world > 1:
+        dist.barrier()
+    ck = load_checkpoint(joined)
+    best = {'epoch': None}
+    if cfg.val:
+        model = model_from_checkpoint(ck, joined).to(device)
+        feat = Featurizer.from_state(ck['featurizer'])
+        va = read_dataset(cfg.val)
+        data = feat.encode(va)
+        loss = auto_loss(va.task_type) if cfg.loss == 'auto' else cfg.loss
+        loss_fn = get_loss(loss, margin=cfg.margin, tau=cfg.tau, gain=cfg.gain)
+        target = choice_target(data) if cfg.supervision == 'choice' else None
+        best.update(evaluate(model, data, loss_fn, device, ctx, cfg.gain, target))
+        if ctx.main and 'temperature' in best:
+            save_checkpoint(dict(ck, temperature=float(best['temperature'])), joined)
+    if ctx.world > 1:
+        dist.barrier()
+    epochs = sum(r['epochs_run'] for r in members.values())
+    return {'best': best, 'epochs_run': epochs, 'last': None, 'out': str(out), 'members': members}
 
 # %% ../nbs/06_train.ipynb #8fd24f0b
 def lr_sweep(run: Run, start: float, end: float, steps: int, beta: float = 0.9):
