@@ -25,8 +25,8 @@ from .schema import DataError, CheckpointError
 from .io import atomic_write, read_dataset
 from .features import Featurizer, Batch, Lists, LIST_FIELDS, SCALES
 from .model import NUM_EMBEDS, build_model, pick_device, predict
-from .checkpoint import (save_checkpoint, load_checkpoint, checkpoint_dict, join_checkpoints,
-                                   model_from_checkpoint)
+from .checkpoint import save_checkpoint, load_checkpoint, checkpoint_dict
+from .checkpoint import join_checkpoints, model_from_checkpoint
 from .losses import get_loss, top_grade, GAINS
 from .metrics import compute_metrics, LOWER_IS_BETTER, UTILITY_METRICS
 from .calibration import calibration_summary
