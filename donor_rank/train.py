@@ -38,8 +38,9 @@ __all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'SMALL_DATA', 'TrainConfi
            'epoch_batches', 'make_scheduler', 'auto_batch', 'auto_lr', 'choice_target', 'choice_target_flat',
            'auto_loss', 'rolled', 'cat_batches', 'batch_loss', 'jitter', 'wide_penalty', 'auto_wide_l1', 'evaluate',
            'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run', 'read_splits',
-           'setup', 'resume', 'open_run_folder', 'train_epoch', 'validate', 'record', 'save', 'progress_bar',
-           'log_tensorboard', 'close_tensorboard', 'train', 'train_pair', 'lr_sweep', 'plot_lr_find', 'lr_find']
+           'loss_for', 'setup', 'resume', 'open_run_folder', 'train_epoch', 'evaluate_as', 'validate', 'record', 'save',
+           'progress_bar', 'log_tensorboard', 'close_tensorboard', 'train', 'train_pair', 'lr_sweep', 'plot_lr_find',
+           'lr_find']
 
 # %% ../nbs/06_train.ipynb #6a232061
 def _opt(default, help: str):
@@ -481,6 +482,11 @@ def _check_resume(ck: dict, cfg: TrainConfig, path):
                               f'({saved})')
 
 # %% ../nbs/06_train.ipynb #610062be
+def loss_for(cfg: TrainConfig, task_type: str):
+    "The loss function `cfg` names, with `loss='auto'` resolved for `task_type`."
+    loss = auto_loss(task_type) if cfg.loss == 'auto' else cfg.loss
+    return get_loss(loss, margin=cfg.margin, tau=cfg.tau, gain=cfg.gain)
+
 def setup(cfg: TrainConfig) -> Run:
     "Seed, read the data, and build featurizer, model, optimiser, schedule and average for `cfg`."
     ctx, device = init_dist(cfg.device)
@@ -503,8 +509,7 @@ def setup(cfg: TrainConfig) -> Run:
     if cfg.supervision == 'choice':
         train_data = replace(train_data, target=choice_target_flat(train_data))
     val_data = None if va is None else feat.encode(va)
-    loss = auto_loss(task_type) if cfg.loss == 'auto' else cfg.loss
-    loss_fn = get_loss(loss, margin=cfg.margin, tau=cfg.tau, gain=cfg.gain)
+    loss_fn = loss_for(cfg, task_type)
     per_list = np.add.reduceat(train_data.target.astype(np.float64), train_data.offsets[:-1])
     if not (per_list > 0).any():
         raise DataError('no example has a label or relevance to learn from', file=cfg.train)
@@ -599,12 +604,15 @@ def train_epoch(run: Run, epoch: int) -> tuple[float, np.ndarray]:
     return float(summed[0] / summed[1]), norms
 
 # %% ../nbs/06_train.ipynb #6b04fa15
+def evaluate_as(cfg: TrainConfig, model, data: Batch, loss_fn, device, ctx: Dist = Dist()) -> dict:
+    "`evaluate` with `cfg`'s gain, and the recorded choice as the loss target under 'choice'."
+    target = choice_target(data) if cfg.supervision == 'choice' else None
+    return evaluate(model, data, loss_fn, device, ctx, cfg.gain, target)
+
 def validate(run: Run) -> dict:
     "Validation loss and metrics of the weights that get saved (the average's when on)."
     model = run.model if run.ema is None else run.ema.module
-    data = run.val_data
-    target = choice_target(data) if run.cfg.supervision == 'choice' else None
-    return evaluate(model, data, run.loss_fn, run.device, run.ctx, run.cfg.gain, target)
+    return evaluate_as(run.cfg, model, run.val_data, run.loss_fn, run.device, run.ctx)
 
 # %% ../nbs/06_train.ipynb #c4e7008e
 def record(run: Run, epoch: int, train_loss: float, norms: np.ndarray, ev: dict,
@@ -725,12 +733,9 @@ def train_pair(cfg: TrainConfig) -> dict:
     if cfg.val:
         model = model_from_checkpoint(ck, joined).to(device)
         feat = Featurizer.from_state(ck['featurizer'])
-        va = read_dataset(cfg.val)
-        data = feat.encode(va)
-        loss = auto_loss(va.task_type) if cfg.loss == 'auto' else cfg.loss
-        loss_fn = get_loss(loss, margin=cfg.margin, tau=cfg.tau, gain=cfg.gain)
-        target = choice_target(data) if cfg.supervision == 'choice' else None
-        best.update(evaluate(model, data, loss_fn, device, ctx, cfg.gain, target))
+        va = read_dataset(cfg.val)                   # read again: `train` keeps no data
+        best.update(evaluate_as(cfg, model, feat.encode(va), loss_for(cfg, va.task_type), device,
+                                ctx))
         if ctx.main and 'temperature' in best:
             save_checkpoint(dict(ck, temperature=float(best['temperature'])), joined)
     if ctx.world > 1:
