@@ -3,8 +3,9 @@
     .venv/bin/python bench/bench_train_speed.py [--label after] [--sizes 2000 20000] [--no-profile]
         [--no-serving] [--quality]
 
-1. Fit time: default `train()` and LightGBM's lambdarank (bench/common.py's pipeline) on the
-   same generated lists of 6-14 donors (`generate(n, seed=1)`, validation `generate(400, seed=2)`).
+1. Fit time: default `train()` of one model (`pair=False`: from 5,000 lists the defaults train two
+   such models, a pair) and LightGBM's lambdarank (bench/common.py's pipeline) on the same
+   generated lists of 6-14 donors (`generate(n, seed=1)`, validation `generate(400, seed=2)`).
 2. Profile: one training epoch on 2,000 lists, split into phases by timing the steps of
    `train_epoch` (slicing, forward + loss, backward, clipping, optimiser, schedule and average,
    host syncs), plus torch.profiler's top operators.
@@ -52,7 +53,7 @@ def fit_times(n: int, tmp: Path) -> dict:
                    min_child_samples=20, random_state=0, verbose=-1,
                    n_jobs=2).fit(x, y.astype(int), group=lengths)
     lgbm_fit = time.perf_counter() - t0                      # the fit alone
-    res, _, secs = train_model(tr, va, tmp / f'fit{n}')
+    res, _, secs = train_model(tr, va, tmp / f'fit{n}', pair=False)    # one model; a pair is two
     return {'lists': n, 'rows': sum(len(e['candidates']) for e in tr.examples),
             'model_seconds': round(secs, 2), 'lgbm_seconds': round(lgbm, 2),
             'lgbm_fit_seconds': round(lgbm_fit, 2), 'ratio': round(secs / lgbm, 1),

@@ -179,6 +179,7 @@ def overrides(spec: str) -> dict:
     if spec == 'default':
         return {}
     kinds = {k: type(v) for k, v in TrainConfig().__dict__.items()}
+    kinds['pair'] = bool                                     # unset (None) by default: auto
     out = {}
     for item in spec.split(','):
         key, value = item.split('=', 1)

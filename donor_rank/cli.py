@@ -257,8 +257,8 @@ def train_cli(config: str | None = None, quiet: bool = False, **settings):
             sys.exit(1)
     if int(os.environ.get('RANK', '0')) == 0:
         b, nan = res['best'], float('nan')
-        head = 'pair (wide + no_wide)' if cfg.pair else f"best epoch {b['epoch']}"
-        files = ('best_model.pt joining wide/ and no_wide/' if cfg.pair else
+        head = 'pair (wide + no_wide)' if 'members' in res else f"best epoch {b['epoch']}"
+        files = ('best_model.pt joining wide/ and no_wide/' if 'members' in res else
                  'best_model.pt, last_model.pt, metrics.jsonl, curves.png')
         print(f"{head}: val top1 {b.get('top1', nan):.4f} top3 {b.get('top3', nan):.4f} "
               f"mrr {b.get('mrr', nan):.4f}; outputs in {Path(cfg.out)}/ ({files})")

@@ -34,13 +34,13 @@ from .calibration import calibration_summary
 log = logging.getLogger('donor_rank.train')
 
 # %% auto #0
-__all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'SMALL_DATA', 'TrainConfig', 'Dist', 'init_dist', 'epoch_order',
-           'epoch_batches', 'make_scheduler', 'auto_batch', 'auto_lr', 'choice_target', 'choice_target_flat',
-           'auto_loss', 'rolled', 'cat_batches', 'batch_loss', 'jitter', 'wide_penalty', 'auto_wide_l1', 'evaluate',
-           'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError', 'monitor_sign', 'Run', 'read_splits',
-           'loss_for', 'setup', 'resume', 'open_run_folder', 'train_epoch', 'evaluate_as', 'validate', 'record', 'save',
-           'progress_bar', 'log_tensorboard', 'close_tensorboard', 'train', 'train_pair', 'lr_sweep', 'plot_lr_find',
-           'lr_find']
+__all__ = ['log', 'MONITORS', 'NORMS', 'SUPERVISIONS', 'SMALL_DATA', 'PAIR_FROM', 'TrainConfig', 'Dist', 'init_dist',
+           'epoch_order', 'epoch_batches', 'make_scheduler', 'auto_batch', 'auto_lr', 'choice_target',
+           'choice_target_flat', 'auto_loss', 'rolled', 'cat_batches', 'batch_loss', 'jitter', 'wide_penalty',
+           'auto_wide_l1', 'evaluate', 'diagnose', 'plot_curves', 'early_best', 'ema_decay', 'TrainingError',
+           'monitor_sign', 'Run', 'read_splits', 'loss_for', 'setup', 'resume', 'open_run_folder', 'train_epoch',
+           'evaluate_as', 'validate', 'record', 'save', 'progress_bar', 'log_tensorboard', 'close_tensorboard',
+           'use_pair', 'train', 'train_pair', 'lr_sweep', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/06_train.ipynb #6a232061
 def _opt(default, help: str):
@@ -77,8 +77,10 @@ class TrainConfig:
     heads: int = _opt(4, 'attention heads of the list ranker')
     norm: str = _opt('layer', 'layer | batch | none')
     wide: bool = _opt(True, "the list ranker's linear + bilinear 'wide' path (--no-wide: ablation)")
-    pair: bool = _opt(False, 'also train the list ranker without its wide path and score with the '
-                      'mean of the two (out/wide, out/no_wide, joined in out): twice the time')
+    pair: bool | None = _opt(None, 'also train the list ranker without its wide path and score '
+                             'with the mean of the two (out/wide, out/no_wide, joined in out): '
+                             'twice the time; unset = auto: on for donor selection from 5,000 '
+                             'training lists (--pair, --no-pair: always, never)')
     num_embed: str = _opt('piecewise', "candidates' numbers: 'linear' (one slope each) or 'piecewise' "
                           '(plus a learned piecewise-linear function of each)')
     scale: str = _opt('auto', "numbers: 'standard' (z-scores), 'quantile' (normal scores of their "
@@ -474,7 +476,7 @@ def read_splits(cfg: TrainConfig):
 def _check_resume(ck: dict, cfg: TrainConfig, path):
     "Refuse to resume a run whose settings differ (`epochs` too: the schedule depends on it)."
     old = {**asdict(TrainConfig()), **ck['config']}     # settings added since: their defaults
-    free = ('resume', 'progress', 'device', 'threads', 'tensorboard')
+    free = ('resume', 'progress', 'device', 'threads', 'tensorboard', 'pair')   # pair: `train` decides
     diff = [k for k in asdict(cfg) if k not in free and old.get(k) != getattr(cfg, k)]
     if diff:
         saved = ', '.join(f'{k}={old.get(k)!r}' for k in diff)
@@ -679,10 +681,25 @@ def close_tensorboard(run: Run):
     run.writer.add_hparams(hparams, best, run_name='hparams')
     run.writer.close()
 
+# %% ../nbs/06_train.ipynb #91dc23ae
+PAIR_FROM = 5000   # training lists from which `pair=None` trains a pair (donor selection)
+
+def use_pair(cfg: TrainConfig) -> bool:
+    "Whether `train` trains a pair: `cfg.pair` if set, else donor selection from `PAIR_FROM` lists."
+    if cfg.pair is not None:
+        return cfg.pair
+    if cfg.model == 'mlp' or not cfg.wide:
+        return False
+    if cfg.resume and (Path(cfg.out) / 'last_model.pt').exists():     # a single run to go on with
+        return False
+    tr = read_dataset(cfg.train)
+    return tr.task_type == 'donor_selection' and len(tr) >= PAIR_FROM
+
+
 # %% ../nbs/06_train.ipynb #abc1b44e
 def train(cfg: TrainConfig) -> dict:
     "Train a ranker as `cfg` says; best/last checkpoints, metrics.jsonl, curves.png in `cfg.out`."
-    if cfg.pair:
+    if use_pair(cfg):
         return train_pair(cfg)
     run = setup(cfg)
     resume(run)
@@ -725,7 +742,7 @@ def train_pair(cfg: TrainConfig) -> dict:
     joined = out / 'best_model.pt'
     if ctx.main:
         join_checkpoints([out / name / 'best_model.pt' for name in members], joined,
-                         config=asdict(cfg))
+                         config=asdict(replace(cfg, pair=True)))
     if ctx.world > 1:
         dist.barrier()
     ck = load_checkpoint(joined)

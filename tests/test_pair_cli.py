@@ -30,3 +30,11 @@ def test_train_pair_then_evaluate(tiny_run, tmp_path):
     r = subprocess.run(bad, capture_output=True, text=True, timeout=600)
     assert r.returncode == 2 and '--pair' in r.stderr and 'Traceback' not in r.stderr
     assert not (tmp_path / 'bad').exists()
+
+
+def test_pair_flags():
+    from donor_rank.cli import train_parser
+    p = train_parser()
+    assert 'pair' not in vars(p.parse_args([]))              # unset: TrainConfig's auto
+    assert vars(p.parse_args(['--pair']))['pair'] is True
+    assert vars(p.parse_args(['--no-pair']))['pair'] is False
