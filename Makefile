@@ -61,7 +61,7 @@ bench: install
 	$(PY) bench/bench_features.py
 	$(PY) bench/bench_lightgbm_signal.py
 	$(PY) bench/bench_ranking.py
-	$(PY) bench/bench_quality.py --configs default wide_l1=0
+	$(PY) bench/bench_quality.py --configs default wide_l1=0,pair=false
 	$(PY) bench/bench_train_speed.py --sizes 2000 20000 --no-profile --no-serving
 	$(PY) bench/bench_score_pool.py --repeat 3
 	$(PY) bench/bench_read.py --rows 120000 240000 480000 1900000 3700000 --sklearn-max-rows 240000 \

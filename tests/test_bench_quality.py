@@ -94,3 +94,10 @@ def test_select_and_average_must_name_configs(tmp_path):
         assert r.returncode == 2
         assert flag in r.stderr and 'wide_l2=0.01' in r.stderr and 'Traceback' not in r.stderr
         assert not (tmp_path / 'q.json').exists()
+
+
+def test_config_overrides_are_typed():
+    from common import overrides
+    assert overrides('default') == {}
+    assert overrides('wide_l1=0,pair=false') == {'wide_l1': 0.0, 'pair': False}
+    assert overrides('pair=true,epochs=3') == {'pair': True, 'epochs': 3}
