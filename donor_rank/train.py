@@ -684,24 +684,26 @@ def close_tensorboard(run: Run):
 # %% ../nbs/06_train.ipynb #91dc23ae
 PAIR_FROM = 5000   # training lists from which `pair=None` trains a pair (donor selection)
 
-def use_pair(cfg: TrainConfig) -> bool:
-    "Whether `train` trains a pair: `cfg.pair` if set, else donor selection from `PAIR_FROM` lists."
+def use_pair(cfg: TrainConfig, task_type: str, lists: int) -> bool:
+    "Whether `train` trains a pair on `lists` training lists of `task_type`: `cfg.pair`, else auto."
     if cfg.pair is not None:
         return cfg.pair
     if cfg.model == 'mlp' or not cfg.wide:
         return False
     if cfg.resume and (Path(cfg.out) / 'last_model.pt').exists():     # a single run to go on with
         return False
-    tr = read_dataset(cfg.train)
-    return tr.task_type == 'donor_selection' and len(tr) >= PAIR_FROM
+    return task_type == 'donor_selection' and lists >= PAIR_FROM
 
 
 # %% ../nbs/06_train.ipynb #abc1b44e
 def train(cfg: TrainConfig) -> dict:
     "Train a ranker as `cfg` says; best/last checkpoints, metrics.jsonl, curves.png in `cfg.out`."
-    if use_pair(cfg):
+    if cfg.pair:
         return train_pair(cfg)
     run = setup(cfg)
+    if use_pair(cfg, run.task_type, len(run.train_data)):     # auto: decided on the data read
+        del run
+        return train_pair(cfg)
     resume(run)
     open_run_folder(run)
     bar = progress_bar(run)
